@@ -1,0 +1,107 @@
+"""The paper's evaluation: per-gene R^2, win counts (Fig. 2), pairwise vs baseline (Fig. 3).
+
+Plus stacking: ``stacking`` is the paper's plain average of the graph feature-set
+models' predictions (no meta-model); ``stacking-weighted`` learns non-negative
+weights per gene on the models' out-of-bag training predictions, so no test
+sample ever informs a weight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.optimize import nnls
+
+BASELINE = "baseline"
+STACKING = "stacking"
+STACKING_WEIGHTED = "stacking-weighted"
+
+
+def r2_per_gene(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Coefficient of determination per column (1 - SS_res/SS_tot); NaN for a constant column."""
+    y_true = np.asarray(y_true, float)
+    y_pred = np.asarray(y_pred, float)
+    ss_res = ((y_true - y_pred) ** 2).sum(axis=0)
+    ss_tot = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.nan)
+
+
+def pearson_per_gene(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    a = np.asarray(y_true, float) - np.mean(y_true, axis=0)
+    b = np.asarray(y_pred, float) - np.mean(y_pred, axis=0)
+    denom = np.sqrt((a**2).sum(axis=0) * (b**2).sum(axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denom > 0, (a * b).sum(axis=0) / denom, np.nan)
+
+
+def stack_mean(predictions: list[np.ndarray]) -> np.ndarray:
+    return np.mean(np.stack(predictions), axis=0)
+
+
+def stack_weights(held_out: list[np.ndarray], y: np.ndarray) -> np.ndarray:
+    """Non-negative weights per gene, summing to 1: (n_models, n_genes), fitted on held-out predictions."""
+    k, (_, m) = len(held_out), y.shape
+    H = np.stack(held_out)  # k x n x m
+    W = np.zeros((k, m))
+    for j in range(m):
+        w, _ = nnls(H[:, :, j].T, y[:, j])
+        W[:, j] = w / w.sum() if w.sum() > 0 else np.full(k, 1.0 / k)
+    return W
+
+
+def stack_weighted(predictions: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    return np.einsum("knm,km->nm", np.stack(predictions), weights)
+
+
+def win_counts(wide: pd.DataFrame) -> pd.Series:
+    """For each gene (row) the model (column) with the highest score; ties go to the earlier column."""
+    valid = wide.dropna(how="all")
+    best = valid.to_numpy().argmax(axis=1) if len(valid) else np.array([], int)
+    counts = pd.Series(0, index=wide.columns, dtype=int)
+    for b in best:
+        counts.iloc[b] += 1
+    return counts
+
+
+def pairwise_vs(wide: pd.DataFrame, reference: str = BASELINE) -> pd.DataFrame:
+    """Each model against ``reference`` on the same genes: wins, losses, ties, Wilcoxon signed-rank p."""
+    rows = []
+    ref = wide[reference]
+    for model in wide.columns:
+        if model == reference:
+            continue
+        pair = pd.concat([wide[model], ref], axis=1).dropna()
+        diff = (pair.iloc[:, 0] - pair.iloc[:, 1]).to_numpy()
+        nonzero = diff[diff != 0]
+        p = float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) >= 1 else float("nan")
+        rows.append(
+            {
+                "model": model,
+                "reference": reference,
+                "genes": int(len(diff)),
+                "wins": int((diff > 0).sum()),
+                "losses": int((diff < 0).sum()),
+                "ties": int((diff == 0).sum()),
+                "median_diff": float(np.median(diff)) if len(diff) else float("nan"),
+                "wilcoxon_p": p,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def top_associations(importances: np.ndarray, genes: np.ndarray, k: int) -> pd.DataFrame:
+    """Top-k genes whose stage-1 prediction matters most in each gene's stage-2 model (self excluded)."""
+    imp = np.array(importances, float, copy=True)
+    np.fill_diagonal(imp, -np.inf)
+    rows = []
+    for j, g in enumerate(genes):
+        if not np.isfinite(imp[j]).any():
+            continue
+        order = np.argsort(-imp[j], kind="stable")[:k]
+        for rank, o in enumerate(order, 1):
+            if not np.isfinite(imp[j, o]) or imp[j, o] <= 0:
+                break
+            rows.append({"source": int(g), "target": int(genes[o]), "weight": float(imp[j, o]), "rank": rank})
+    return pd.DataFrame(rows, columns=["source", "target", "weight", "rank"])

@@ -1,0 +1,156 @@
+"""Sources -> graph: assemble the knowledge frames and merge them into a store.
+
+The graph holds KEGG genes, pathways and their interactions, drugs with their
+targets (KEGG DRUG entries in KGML, the Drug Repurposing Hub, DrugBank) and
+cell lines with their mutations (GDSC/COSMIC) as super-nodes. Every LINCS
+landmark gene of the expression data gets a node, so each modelled gene is in
+the graph even when KEGG does not know it (the paper's "super-nodes fill the
+gaps"), and every perturbagen gets a Drug node (a matched drug's, or its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kgexpr.graph.store import GraphStore
+from kgexpr.sources.catalog import DataCatalog
+from kgexpr.sources.cell_lines import normalise_cell_line, read_gdsc_alterations
+from kgexpr.sources.drug_targets import match_perturbagens, read_drugbank, read_repurposing_hub
+from kgexpr.sources.gene_ids import GeneIdMap
+from kgexpr.sources.kgml import read_kgml_dir
+
+
+@dataclass
+class Knowledge:
+    genes: pd.DataFrame
+    pathways: pd.DataFrame
+    gene_pathway: pd.DataFrame
+    interactions: pd.DataFrame
+    drugs: pd.DataFrame
+    drug_targets: pd.DataFrame
+    cell_lines: pd.DataFrame
+    mutations: pd.DataFrame
+    pert_to_drug: pd.Series  # LINCS pert_id -> drug_id
+    report: dict = field(default_factory=dict)
+
+
+def load_gene_ids(catalog: DataCatalog) -> GeneIdMap:
+    ids = None
+    for path, reader in ((catalog.gene_info_ncbi, GeneIdMap.from_ncbi), (catalog.gene_info_lincs, GeneIdMap.from_lincs)):
+        if path is not None:
+            m = reader(path)
+            ids = m if ids is None else ids.merge(m)
+    if ids is None:
+        from kgexpr.errors import KgexprError
+
+        raise KgexprError(f"no gene id table (gene-ids/) in {catalog.root}")
+    return ids
+
+
+def assemble(
+    catalog: DataCatalog,
+    gene_ids: GeneIdMap,
+    perturbagens: pd.DataFrame,
+    expression_genes: pd.DataFrame,
+    cell_lines: str | list[str] = "lincs",
+    lincs_cell_ids: list[str] | None = None,
+) -> Knowledge:
+    """Build all node and edge frames; ``perturbagens`` has pert_id, pert_iname (inchi_key optional)."""
+    report: dict = {}
+    kg = read_kgml_dir(catalog.kgml_dir)
+    report["kgml"] = {"dir": str(catalog.kgml_dir), "pathways": len(kg.pathways), "genes": len(kg.genes),
+                      "interactions": len(kg.interactions)}
+
+    drug_frames = [kg.drugs.assign(source="kegg-kgml")]
+    target_frames = [kg.drug_targets]
+    if catalog.repurposing_hub is not None:
+        d, t, rep = read_repurposing_hub(catalog.repurposing_hub, gene_ids)
+        drug_frames.append(d.assign(source="repurposing-hub"))
+        target_frames.append(t)
+        report["repurposing_hub"] = {k: v for k, v in rep.items() if not isinstance(v, (list, set, tuple))}
+    if catalog.drugbank is not None:
+        proteins, slim = catalog.drugbank
+        d, t = read_drugbank(proteins, slim, gene_ids)
+        drug_frames.append(d.assign(source="drugbank"))
+        target_frames.append(t)
+        report["drugbank"] = {"drugs": len(d), "targets": len(t)}
+    all_drugs = pd.concat(drug_frames, ignore_index=True)
+    all_targets = pd.concat(target_frames, ignore_index=True)
+
+    # perturbagens -> drugs (pert_id, then InChIKey, then normalised name)
+    mapping, match_report = match_perturbagens(perturbagens, all_drugs)
+    report["perturbagen_matching"] = match_report
+    pert_to_drug = mapping.set_index("pert_id")["drug_id"]
+    unmatched = perturbagens.loc[~perturbagens["pert_id"].isin(pert_to_drug.index)]
+    own = pd.DataFrame({"drug_id": unmatched["pert_id"].astype(str), "name": unmatched["pert_iname"].astype(str),
+                        "pert_ids": unmatched["pert_id"].astype(str), "source": "lincs"})
+    pert_to_drug = pd.concat([pert_to_drug, pd.Series(own["drug_id"].to_numpy(), index=unmatched["pert_id"].to_numpy())])
+
+    # genes: KEGG genes, landmark genes of the expression data, and the targets of kept drugs
+    genes = pd.concat(
+        [kg.genes[["entrez_id", "symbol"]], expression_genes[["entrez_id", "symbol"]]], ignore_index=True
+    ).drop_duplicates("entrez_id")
+    universe = set(genes["entrez_id"])
+    used = set(pert_to_drug.to_numpy())
+    # keep drugs that touch the gene universe or perturbed a sample
+    targets = all_targets[all_targets["entrez_id"].isin(universe) | all_targets["drug_id"].isin(used)]
+    keep = set(targets["drug_id"]) | used
+    drugs = pd.concat([all_drugs, own], ignore_index=True)
+    drugs = drugs[drugs["drug_id"].isin(keep)].drop_duplicates("drug_id")
+    targets = targets[targets["drug_id"].isin(set(drugs["drug_id"]))].drop_duplicates(["drug_id", "entrez_id"])
+    extra = pd.DataFrame({"entrez_id": sorted(set(targets["entrez_id"]) - universe)})
+    if len(extra):
+        extra["symbol"] = [gene_ids.symbol(int(e)) or "" for e in extra["entrez_id"]]
+        genes = pd.concat([genes, extra], ignore_index=True)
+    universe = set(genes["entrez_id"])
+    names = gene_ids.genes.set_index("entrez_id")["name"] if len(gene_ids) else pd.Series(dtype=str)
+    genes["symbol"] = [s if isinstance(s, str) and s else (gene_ids.symbol(int(e)) or "") for e, s in zip(genes["entrez_id"], genes["symbol"])]
+    genes["name"] = genes["entrez_id"].map(names).fillna("").astype(str)
+    genes["landmark"] = genes["entrez_id"].isin(set(expression_genes["entrez_id"]))
+
+    # cell lines as super-nodes, mutations onto genes already in the graph
+    cells = pd.DataFrame(columns=["name", "tissue", "cosmic_id"])
+    muts = pd.DataFrame(columns=["cell_line", "entrez_id", "type"])
+    if catalog.gdsc_alterations is not None:
+        cells, muts = read_gdsc_alterations(catalog.gdsc_alterations, gene_ids)
+        if cell_lines == "lincs" and lincs_cell_ids:
+            wanted = {normalise_cell_line(c) for c in lincs_cell_ids}
+        elif isinstance(cell_lines, (list, tuple)):
+            wanted = {normalise_cell_line(c) for c in cell_lines}
+        else:
+            wanted = None
+        if wanted is not None:
+            cells = cells[cells["name"].map(normalise_cell_line).isin(wanted)]
+        muts = muts[muts["cell_line"].isin(set(cells["name"])) & muts["entrez_id"].isin(universe)]
+        cells = cells[cells["name"].isin(set(muts["cell_line"]))]
+        report["cell_lines"] = {"file": str(catalog.gdsc_alterations), "cell_lines": len(cells), "mutations": len(muts)}
+
+    gp = kg.gene_pathway.drop_duplicates()
+    inter = kg.interactions.drop_duplicates(["source", "target", "pathway"])
+    return Knowledge(
+        genes=genes.sort_values("entrez_id", ignore_index=True),
+        pathways=kg.pathways.drop_duplicates("kegg_id").reset_index(drop=True),
+        gene_pathway=gp.reset_index(drop=True),
+        interactions=inter.reset_index(drop=True),
+        drugs=drugs[["drug_id", "name", "pert_ids", "source"]].reset_index(drop=True),
+        drug_targets=targets.reset_index(drop=True),
+        cell_lines=cells.reset_index(drop=True),
+        mutations=muts.drop_duplicates().reset_index(drop=True),
+        pert_to_drug=pert_to_drug,
+        report=report,
+    )
+
+
+def load_into(store: GraphStore, kg: Knowledge) -> dict[str, int]:
+    """Merge every frame into the store (idempotent); returns the store's counts."""
+    store.merge_nodes("Gene", kg.genes)
+    store.merge_nodes("Pathway", kg.pathways)
+    store.merge_nodes("Drug", kg.drugs)
+    store.merge_nodes("CellLine", kg.cell_lines)
+    store.merge_edges("IN_PATHWAY", kg.gene_pathway.rename(columns={"entrez_id": "source", "kegg_id": "target"}))
+    store.merge_edges("INTERACTS", kg.interactions)
+    store.merge_edges("TARGETS", kg.drug_targets.rename(columns={"drug_id": "source", "entrez_id": "target"}))
+    store.merge_edges("HAS_MUTATION", kg.mutations.rename(columns={"cell_line": "source", "entrez_id": "target"}))
+    return store.counts()

@@ -1,0 +1,95 @@
+"""The store interface every graph backend implements (embedded and Neo4j).
+
+Rows travel as pandas frames: node rows carry the label's key column
+(see :data:`kgexpr.graph.schema.NODE_KEYS`) plus properties; edge rows carry
+``source`` and ``target`` (the end nodes' keys) plus properties.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import pandas as pd
+
+from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES, node_id
+
+
+class GraphStore(ABC):
+    """Merge-only (idempotent) writes, frame reads, counts by label and type."""
+
+    backend: str = "abstract"
+
+    @abstractmethod
+    def merge_nodes(self, label: str, rows: pd.DataFrame) -> int:
+        """Create or update nodes by key; returns the number of rows merged."""
+
+    @abstractmethod
+    def merge_edges(self, rel_type: str, rows: pd.DataFrame) -> int:
+        """Create or update relationships by (source, target, identity props); end nodes must exist."""
+
+    @abstractmethod
+    def nodes(self, label: str) -> pd.DataFrame:
+        """All nodes of a label, sorted by key."""
+
+    @abstractmethod
+    def edges(self, rel_type: str) -> pd.DataFrame:
+        """All relationships of a type, sorted by (source, target)."""
+
+    @abstractmethod
+    def delete_edges(self, rel_type: str, where: dict) -> int:
+        """Delete relationships whose properties equal ``where``; returns how many."""
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- derived operations, shared by all backends -------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        out = {label: len(self.nodes(label)) for label in NODE_KEYS}
+        out.update({t: len(self.edges(t)) for t in REL_TYPES})
+        return out
+
+    def replace_edges(self, rel_type: str, rows: pd.DataFrame, where: dict) -> int:
+        """Replace the edges matching ``where`` (e.g. one run's associations) with ``rows``."""
+        self.delete_edges(rel_type, where)
+        return self.merge_edges(rel_type, rows.assign(**where))
+
+    def export(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Knowledge graph as (nodes[node_id, label, key], edges[source, target, type]).
+
+        Learned edges (ASSOCIATED_WITH) are left out so features never see model output.
+        """
+        node_frames = []
+        for label, key in NODE_KEYS.items():
+            df = self.nodes(label)
+            node_frames.append(
+                pd.DataFrame({"node_id": [node_id(label, k) for k in df[key]], "label": label, "key": df[key].astype(str)})
+            )
+        nodes = pd.concat(node_frames, ignore_index=True).sort_values("node_id", ignore_index=True)
+        edge_frames = []
+        for t in KNOWLEDGE_TYPES:
+            rt = REL_TYPES[t]
+            df = self.edges(t)
+            edge_frames.append(
+                pd.DataFrame(
+                    {
+                        "source": [node_id(rt.source, k) for k in df["source"]],
+                        "target": [node_id(rt.target, k) for k in df["target"]],
+                        "type": t,
+                    }
+                )
+            )
+        edges = pd.concat(edge_frames, ignore_index=True)
+        return nodes, edges
+
+    def graph_view(self):
+        from kgexpr.features import graph_from_edges
+
+        nodes, edges = self.export()
+        return graph_from_edges(nodes, edges)

@@ -1,0 +1,55 @@
+"""Console output: step messages and progress bars (rich), quiet when not a terminal."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as _RichProgress
+
+console = Console(highlight=False)
+
+
+class Progress:
+    """Named steps of a stage, each printed with the time the previous one took."""
+
+    def __init__(self, stage: str):
+        self.stage = stage
+        self._t = None
+        self._label = None
+
+    def __enter__(self):
+        self._t0 = time.time()
+        return self
+
+    def step(self, label: str, detail: str = "") -> None:
+        self._close()
+        self._label = label
+        self._t = time.time()
+        console.print(f"[dim]{self.stage}:[/] {label}" + (f" [dim]({detail})[/]" if detail else ""))
+
+    def _close(self):
+        self._t = None
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            console.print(f"[dim]{self.stage}: done in {time.time() - self._t0:.1f} s[/]")
+
+
+@contextmanager
+def bar(description: str, total: int):
+    """A progress bar (done/total, elapsed, ETA); yields ``advance(n=1)``."""
+    with _RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    ) as p:
+        task = p.add_task(description, total=total)
+        yield lambda n=1: p.advance(task, n)

@@ -1,0 +1,131 @@
+"""Assemble summary.md and a self-contained report.html from a run directory's artifacts."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from kgexpr.errors import KgexprError
+from kgexpr.report import plots
+
+DEMO_BANNER = "SIMULATED demo data: these numbers test the software, they are not biology."
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _fmt_p(p: float) -> str:
+    if p != p:  # NaN
+        return "n/a"
+    return f"{p:.2g}" if p >= 1e-3 else f"{p:.1e}"
+
+
+def verdict_lines(pairs: pd.DataFrame) -> list[str]:
+    """'model beats baseline on N of M genes, p = ...' for every model."""
+    return [
+        f"{r.model} beats baseline on {r.wins} of {r.genes} genes (baseline better on {r.losses}), "
+        f"Wilcoxon p = {_fmt_p(r.wilcoxon_p)}"
+        for r in pairs.itertuples()
+    ]
+
+
+def write_report(run_root: str | Path) -> tuple[Path, Path]:
+    root = Path(run_root)
+    ev = root / "evaluate"
+    if not (ev / "metrics.parquet").exists():
+        raise KgexprError(f"{root} has no evaluation yet (run 'kgexpr evaluate --out {root}' first)")
+    load = _json(root / "load" / "summary.json")
+    train_m = _json(root / "train" / "manifest.json")
+    feats_m = _json(root / "features" / "manifest.json")
+    metrics = pd.read_parquet(ev / "metrics.parquet")
+    pairs_all = pd.read_csv(ev / "pairwise_vs_baseline.csv")
+    wins_all = pd.read_csv(ev / "wins.csv")
+    assoc_file = root / "explain" / "associations.parquet"
+    assoc = pd.read_parquet(assoc_file) if assoc_file.exists() else pd.DataFrame()
+
+    demo = bool(load.get("demo"))
+    md: list[str] = ["# kgexpr run report", ""]
+    if demo:
+        md += [f"> **{DEMO_BANNER}**", ""]
+    md += [
+        "## Data",
+        f"- data directory: `{load.get('data_dir')}` ({'simulated demo' if demo else 'real public data'})",
+        f"- expression: `{load.get('expression')}`, cell line {load.get('cell_line')}, "
+        f"{load.get('samples')} compound samples, {load.get('perturbagens')} perturbagens, {load.get('genes')} landmark genes",
+    ]
+    counts = load.get("counts", {})
+    if counts:
+        md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    match = load.get("sources", {}).get("perturbagen_matching")
+    if match:
+        md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
+    p = train_m.get("params", {})
+    if p:
+        md.append(
+            f"- models: {p.get('n_genes')} target genes (seeded random choice), {p.get('learner')} with "
+            f"{p.get('n_trees')} trees, two-stage MTRS, splits {', '.join(p.get('splits', []))}, seed {p.get('seed')}"
+        )
+    if feats_m.get("info"):
+        md.append(f"- feature graph: {feats_m['info'].get('nodes')} nodes, {feats_m['info'].get('edges')} undirected edges")
+    md.append("")
+
+    figures: list[tuple[str, bytes]] = []
+    final = metrics[metrics["stage"] == "final"]
+    for split, df in final.groupby("split", sort=False):
+        wide = df.pivot(index="entrez_id", columns="model", values="r2")
+        order = list(dict.fromkeys(wins_all.loc[wins_all["split"] == split, "model"]))
+        wide = wide[[m for m in order if m in wide.columns]]
+        wins = wins_all[wins_all["split"] == split].set_index("model")["wins"]
+        pairs = pairs_all[pairs_all["split"] == split]
+        md += [f"## {split} split", "", "| model | median R² | mean R² | best on genes |", "|---|---|---|---|"]
+        for m in wide.columns:
+            md.append(f"| {m} | {wide[m].median():.3f} | {wide[m].mean():.3f} | {int(wins.get(m, 0))} |")
+        md += ["", *[f"- {line}" for line in verdict_lines(pairs)], ""]
+        figures += [
+            (f"{split}: best model per gene (paper Fig. 2)", plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: wins")),
+            (f"{split}: pairwise vs baseline (paper Fig. 3)", plots.pairwise_bar(pairs, f"{split} split: vs baseline")),
+            (f"{split}: R² per model", plots.r2_boxes(wide, f"{split} split: test R² per gene")),
+        ]
+        if "stacking" in wide.columns:
+            figures.append((f"{split}: baseline vs stacking", plots.scatter_vs(wide, "baseline", "stacking", split)))
+
+    if len(assoc):
+        md += ["## Learned gene associations (stage-2 importances, top 5, stacking of all models' edges)", ""]
+        agg = (assoc.groupby(["source_symbol", "target_symbol"], as_index=False)["weight"].mean()
+               .sort_values(["source_symbol", "weight"], ascending=[True, False]))
+        shown = 0
+        for src, g in agg.groupby("source_symbol", sort=True):
+            md.append(f"- {src}: " + ", ".join(f"{t} ({w:.3f})" for t, w in zip(g["target_symbol"].head(5), g["weight"].head(5))))
+            shown += 1
+            if shown >= 15:
+                md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in explain/associations.csv")
+                break
+        md.append("")
+
+    md += ["## Stage timings", ""]
+    for stage in ("load", "features", "train", "evaluate", "explain"):
+        m = _json(root / stage / "manifest.json")
+        if m:
+            md.append(f"- {stage}: {m.get('seconds')} s")
+    md_text = "\n".join(md) + "\n"
+    md_path = root / "summary.md"
+    md_path.write_text(md_text)
+
+    body = [f"<pre style='white-space:pre-wrap'>{html.escape(md_text)}</pre>"]
+    for title, png in figures:
+        b64 = base64.b64encode(png).decode()
+        body.append(f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{b64}'/><figcaption>{html.escape(title)}</figcaption></figure>")
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>kgexpr report</title>"
+        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}figure{margin:1.5em 0}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>"
+    )
+    html_path = root / "report.html"
+    html_path.write_text(page)
+    return md_path, html_path
