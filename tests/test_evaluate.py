@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from kgexpr import evaluate as ev
+
+
+def test_r2_and_pearson_by_hand():
+    y = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [4.0, 3.0]])
+    p = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [5.0, 0.0]])
+    # gene 0: SS_res = 1, SS_tot = 5 -> 0.8 ; gene 1: reversed -> SS_res = 9+1+1+9 = 20, SS_tot = 5 -> -3
+    np.testing.assert_allclose(ev.r2_per_gene(y, p), [0.8, -3.0])
+    r = ev.pearson_per_gene(y, p)
+    assert r[1] == pytest.approx(-1.0)
+    assert r[0] == pytest.approx(stats.pearsonr(y[:, 0], p[:, 0])[0])
+    const = ev.r2_per_gene(np.ones((3, 1)), np.zeros((3, 1)))
+    assert np.isnan(const[0])
+
+
+def test_stacking_mean_and_weights():
+    a = np.array([[1.0], [2.0], [3.0]])
+    b = np.array([[3.0], [2.0], [1.0]])
+    np.testing.assert_allclose(ev.stack_mean([a, b]), [[2.0], [2.0], [2.0]])
+    y = a.copy()
+    W = ev.stack_weights([a, b], y)
+    np.testing.assert_allclose(W[:, 0], [1.0, 0.0], atol=1e-9)  # a alone fits y exactly
+    assert (W >= 0).all()
+    np.testing.assert_allclose(ev.stack_weighted([a, b], W), a)
+
+
+def test_win_counts_ties_go_to_first_column():
+    wide = pd.DataFrame({"baseline": [0.1, 0.5, 0.2], "cn": [0.3, 0.5, 0.1], "st": [0.2, 0.4, 0.3]})
+    wins = ev.win_counts(wide)
+    assert wins.to_dict() == {"baseline": 1, "cn": 1, "st": 1}
+
+
+def test_pairwise_vs_baseline_matches_scipy():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=40)
+    better = base + np.abs(rng.normal(size=40)) * 0.2
+    better[:5] = base[:5] - 0.1
+    wide = pd.DataFrame({"baseline": base, "m": better})
+    out = ev.pairwise_vs(wide).set_index("model")
+    assert out.loc["m", "wins"] == 35 and out.loc["m", "losses"] == 5 and out.loc["m", "ties"] == 0
+    assert out.loc["m", "wilcoxon_p"] == pytest.approx(stats.wilcoxon(better - base).pvalue)
+
+
+def test_top_associations_exclude_self_and_rank():
+    imp = np.array([[0.9, 0.3, 0.1], [0.2, 0.8, 0.0], [0.4, 0.5, 0.7]])
+    genes = np.array([10, 20, 30])
+    out = ev.top_associations(imp, genes, k=2)
+    g10 = out[out.source == 10]
+    assert list(g10.target) == [20, 30] and list(g10["rank"]) == [1, 2]
+    g20 = out[out.source == 20]
+    assert list(g20.target) == [10]  # zero importance is not an association
+    assert not (out.source == out.target).any()
