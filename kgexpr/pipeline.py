@@ -83,7 +83,7 @@ def pick_expression(catalog, s: Settings) -> Path:
         return Path(s.expression)
     files = catalog.expression_files
     if not files:
-        raise KgexprError(f"no LINCS expression file (.gct/.gctx) in {catalog.root}")
+        raise KgexprError(f"no LINCS expression file (.gct/.gctx) in {catalog.data_dir}")
     return Path(files[0])
 
 
@@ -111,7 +111,7 @@ def stage_load(s: Settings, run: RunDir) -> Stage:
     catalog = data.catalog
     expr_path = pick_expression(catalog, s)
     inputs = {"data_dir": str(data.root), "demo": data.demo, "expression": file_fingerprint(expr_path),
-              "catalog": [list(map(str, r)) for r in catalog.describe()]}
+              "catalog": catalog.describe()}
     params = {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines, "backend": s.backend,
               "neo4j_uri": s.neo4j_uri if s.backend == "neo4j" else None}
     key = stable_hash([params, inputs])
@@ -163,12 +163,16 @@ def stage_load(s: Settings, run: RunDir) -> Stage:
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
         info.update(summary)
     console.print(f"load: {summary['samples']} samples x {summary['genes']} genes ({cell}); graph {counts}")
-    return run.require("load")
+    return run.finished("load")
+
+
+# the LINCS L1000 core cell lines (profiled with most compounds)
+LINCS_CORE_CELL_LINES = ("A375", "A549", "HA1E", "HCC515", "HEPG2", "HT29", "MCF7", "PC3", "VCAP")
 
 
 def _lincs_cell_ids(catalog, profiles) -> list[str]:
-    ids = set(profiles.samples["cell_id"].astype(str))
-    return sorted(ids)
+    """Cell lines whose mutations become super-nodes: the LINCS core lines and those in the data."""
+    return sorted(set(profiles.samples["cell_id"].astype(str)) | set(LINCS_CORE_CELL_LINES))
 
 
 def drug_descriptors(pinfo: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +253,7 @@ def stage_features(s: Settings, run: RunDir) -> Stage:
                          "edges": int(view.adjacency.nnz // 2), "seconds_per_method": timings})
     finally:
         store.close()
-    return run.require("features")
+    return run.finished("features")
 
 
 # ---------------------------------------------------------------------------------- train
@@ -366,7 +370,7 @@ def stage_train(s: Settings, run: RunDir) -> Stage:
     import shutil
 
     shutil.rmtree(partial, ignore_errors=True)
-    return run.require("train")
+    return run.finished("train")
 
 
 def bar_over(total: int, description: str):
@@ -460,7 +464,7 @@ def stage_evaluate(s: Settings, run: RunDir) -> Stage:
             pd.concat(weight_frames).to_csv(tmp / "stacking_weights.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
         info["summary"] = summary
-    return run.require("evaluate")
+    return run.finished("evaluate")
 
 
 # ---------------------------------------------------------------------------------- explain
@@ -498,4 +502,4 @@ def stage_explain(s: Settings, run: RunDir) -> Stage:
             store.close()
         info.update({"run_id": run_id, "written": int(written), "associated_with_edges": int(n_edges), "split": split})
     console.print(f"explain: wrote {written} ASSOCIATED_WITH edges (run_id={run_id}) into the {s.backend} graph")
-    return run.require("explain")
+    return run.finished("explain")

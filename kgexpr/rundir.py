@@ -82,6 +82,12 @@ class RunDir:
             return Stage(name, self.stage_path(name), m, reused=True)
         return None
 
+    def finished(self, name: str) -> Stage:
+        """The stage just written (not reused)."""
+        st = self.require(name)
+        st.reused = False
+        return st
+
     def require(self, name: str) -> Stage:
         m = self.manifest(name)
         if m is None:

@@ -45,7 +45,7 @@ def load_gene_ids(catalog: DataCatalog) -> GeneIdMap:
     if ids is None:
         from kgexpr.errors import KgexprError
 
-        raise KgexprError(f"no gene id table (gene-ids/) in {catalog.root}")
+        raise KgexprError(f"no gene id table (gene-ids/) in {catalog.data_dir}")
     return ids
 
 
@@ -147,10 +147,11 @@ def load_into(store: GraphStore, kg: Knowledge) -> dict[str, int]:
     """Merge every frame into the store (idempotent); returns the store's counts."""
     store.merge_nodes("Gene", kg.genes)
     store.merge_nodes("Pathway", kg.pathways)
-    store.merge_nodes("Drug", kg.drugs)
+    store.merge_nodes("Drug", kg.drugs.rename(columns={"source": "provenance"}))
     store.merge_nodes("CellLine", kg.cell_lines)
     store.merge_edges("IN_PATHWAY", kg.gene_pathway.rename(columns={"entrez_id": "source", "kegg_id": "target"}))
     store.merge_edges("INTERACTS", kg.interactions)
-    store.merge_edges("TARGETS", kg.drug_targets.rename(columns={"drug_id": "source", "entrez_id": "target"}))
+    targets = kg.drug_targets.rename(columns={"source": "provenance"})
+    store.merge_edges("TARGETS", targets.rename(columns={"drug_id": "source", "entrez_id": "target"}))
     store.merge_edges("HAS_MUTATION", kg.mutations.rename(columns={"cell_line": "source", "entrez_id": "target"}))
     return store.counts()
