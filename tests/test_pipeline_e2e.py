@@ -1,0 +1,104 @@
+"""End to end: `kgexpr run` on a small slice of the simulated data, through the real CLI."""
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from kgexpr.cli import main
+from kgexpr.graph import EmbeddedStore
+
+pytestmark = pytest.mark.slow
+
+ARGS = ["--genes", "6", "--trees", "12", "--features", "cn,lpi,entropy,laplacian,lle,deepwalk,node2vec,fastrp", "--n-jobs", "2"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(demo_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "r"
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_run_writes_every_artifact(finished_run):
+    out, output = finished_run
+    for stage in ("load", "features", "train", "evaluate", "explain"):
+        m = json.loads((out / stage / "manifest.json").read_text())
+        assert m["stage"] == stage and m["key"] and "versions" in m and m["seconds"] >= 0
+    assert (out / "summary.md").exists() and (out / "report.html").exists()
+    assert "SIMULATED" in (out / "summary.md").read_text()
+    assert "summary:" in output and "beats baseline on" in output
+
+
+def test_all_models_and_both_splits_are_scored(finished_run):
+    out, _ = finished_run
+    metrics = pd.read_parquet(out / "evaluate" / "metrics.parquet")
+    final = metrics[metrics["stage"] == "final"]
+    expected = {"baseline", "cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "stacking", "stacking-weighted"}
+    for split in ("random", "drug"):
+        got = set(final.loc[final["split"] == split, "model"])
+        assert got == expected
+        assert final.loc[final["split"] == split].groupby("model").size().eq(6).all()
+    assert final["r2"].notna().all()
+    # drug split: no test drug was seen in training
+    samples = pd.read_parquet(out / "load" / "samples.parquet")
+    import numpy as np
+
+    with np.load(out / "train" / "drug__baseline.npz") as z:
+        tr, te = z["train_index"], z["test_index"]
+    assert not set(samples["pert_id"].iloc[tr]) & set(samples["pert_id"].iloc[te])
+
+
+def test_associations_written_back_into_the_graph(finished_run):
+    out, _ = finished_run
+    assoc = pd.read_parquet(out / "explain" / "associations.parquet")
+    assert len(assoc) > 0 and (assoc["source"] != assoc["target"]).all()
+    store = EmbeddedStore(out / "load" / "graph")
+    edges = store.edges("ASSOCIATED_WITH")
+    assert len(edges) == len(assoc)
+    assert set(edges["run_id"]) == {out.name}
+
+
+def test_rerun_reuses_every_stage_and_rewrites_no_duplicate_edges(finished_run, demo_data):
+    out, _ = finished_run
+    before = {s: json.loads((out / s / "manifest.json").read_text())["started"] for s in ("load", "features", "train")}
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    assert res.exit_code == 0, res.output
+    after = {s: json.loads((out / s / "manifest.json").read_text())["started"] for s in ("load", "features", "train")}
+    assert before == after
+    store = EmbeddedStore(out / "load" / "graph")
+    assert len(store.edges("ASSOCIATED_WITH")) == len(pd.read_parquet(out / "explain" / "associations.parquet"))
+
+
+def test_explain_prints_a_gene(finished_run, demo_data):
+    out, _ = finished_run
+    assoc = pd.read_parquet(out / "explain" / "associations.parquet")
+    gene = assoc["source_symbol"].iloc[0]
+    res = CliRunner().invoke(main, ["explain", gene, "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    assert res.exit_code == 0, res.output
+    assert gene in res.output and "1." in res.output
+    res = CliRunner().invoke(main, ["explain", "NOSUCHGENE", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    assert res.exit_code == 2 and "not among the modelled genes" in res.output
+
+
+def test_bad_input_is_one_clear_error_and_nothing_half_written(tmp_path, demo_data):
+    import shutil
+
+    bad = tmp_path / "data"
+    shutil.copytree(demo_data, bad)
+    gct = next((bad / "lincs-l1000-demo").glob("*.gct"))
+    for f in (bad / "lincs-l1000-demo").glob("*.gctx"):
+        f.unlink()
+    lines = gct.read_text().splitlines()
+    cells = lines[-1].split("\t")
+    cells[-1] = "not-a-number"
+    lines[-1] = "\t".join(cells)
+    gct.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "run"
+    res = CliRunner().invoke(main, ["load", "--data-dir", str(bad), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "error:" in res.output and gct.name in res.output and "Traceback" not in res.output
+    assert not (out / "load").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".load")]
