@@ -1,0 +1,699 @@
+"""The Neo4j backend: the same store as :class:`~kgexpr.graph.embedded.EmbeddedStore`, over Bolt.
+
+Writes are batched ``UNWIND $rows ... MERGE`` statements, one transaction per ``batch_size`` rows
+(``session.execute_write``), so a failure leaves only whole batches behind and re-running the
+same merge completes it without duplicates. Reads come back as frames with the embedded store's
+columns, dtypes and sorting. Common neighbours and the local path index are computed in Cypher;
+DeepWalk, node2vec and FastRP with Graph Data Science (through the ``graphdatascience`` client)
+when the server has the plugin.
+
+Query text
+    Every statement lives in ``cypher/`` as one hand-written ``.cypher`` file per label /
+    relationship type (``cypher/load/merge_gene.cypher``, ``cypher/load/merge_rel_interacts.cypher``
+    ...), loaded by :func:`kgexpr.graph.cypher.load_query`. No query text is ever assembled from
+    strings: a label or type only selects a file, and only after it passed the schema allow-list
+    (:func:`~kgexpr.graph.schema.check_label` / :func:`~kgexpr.graph.schema.check_rel_type`).
+    All values, including property names, travel as parameters.
+
+Semantics (as the embedded store)
+    * nodes: merged by key; within one call the last row of a key wins; properties of the row
+      win, properties it lacks (or holds as null/NaN) keep their stored value (``SET n += props``).
+    * edges: merged by (source, target, identity properties of the type); a re-merged edge's
+      properties are replaced by the row's (``SET r = props``; the embedded store replaces the
+      whole row). Both ends must exist: a call with missing end nodes fails before it writes.
+    * null / NaN properties are never stored (Neo4j has no null property), so they read back NaN.
+    * keys: Gene ``entrez_id`` as int64, every other key as str.
+
+Differences that cannot be helped: property columns read back in a canonical order (key or
+source/target, identity properties, then the rest alphabetically) because Neo4j does not keep
+the column order of the frame that wrote them; identity properties (e.g. INTERACTS.pathway)
+must not be null (Neo4j cannot MERGE on a null).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kgexpr.errors import BackendError, KgexprError
+from kgexpr.graph.cypher import load_query, query_names
+from kgexpr.graph.schema import (
+    KNOWLEDGE_TYPES,
+    LEARNED_TYPES,
+    NODE_KEYS,
+    REL_TYPES,
+    check_label,
+    check_rel_type,
+    node_id,
+)
+from kgexpr.graph.store import GraphStore
+
+try:  # optional extra: pip install 'kgexpr[neo4j]'
+    import neo4j as _neo4j
+    from neo4j import exceptions as _n4j_exc
+except ImportError:  # pragma: no cover - exercised only without the extra
+    _neo4j = None
+    _n4j_exc = None
+
+__all__ = ["Neo4jStore", "IN_DB_SIMILARITY", "GDS_EMBEDDINGS"]
+
+#: similarity methods computed in Cypher -> query name
+IN_DB_SIMILARITY = {"cn": "features/common_neighbours", "lpi": "features/local_path_index"}
+#: embedding methods computed with GDS (the others return None: the pipeline computes them)
+GDS_EMBEDDINGS = ("deepwalk", "node2vec", "fastrp")
+
+# fallback defaults when kgexpr.features is not importable (the registry is the source of truth)
+_FALLBACK_DEFAULTS = {
+    "cn": {},
+    "lpi": {"beta": 0.01},
+    "deepwalk": {"dim": 32, "walk_length": 40, "walks_per_node": 10, "window": 5, "epochs": 1, "negative": 5, "workers": 1},
+    "node2vec": {"dim": 32, "p": 1.0, "q": 0.5, "walk_length": 40, "walks_per_node": 10, "window": 5, "epochs": 1,
+                 "negative": 5, "workers": 1},
+    "fastrp": {"dim": 64, "iteration_weights": (0.0, 1.0, 1.0, 1.0), "density": 1.0 / 3.0,
+               "normalization_strength": 0.0, "self_influence": 0.0},
+}
+
+
+def _key_dtype(label: str):
+    return "int64" if label == "Gene" else "object"
+
+
+# ------------------------------------------------------------------------------ value conversion
+
+
+def _plain(v):
+    """One value as a plain Python value the driver can send; None for null-likes (NaN, NA, NaT)."""
+    if v is None:
+        return None
+    if isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return None if math.isnan(v) else v
+    if isinstance(v, np.generic):
+        return _plain(v.item())
+    if isinstance(v, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+        return [_plain(x) for x in v]
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.to_pydatetime()
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v  # anything else goes as is; the server rejects what it cannot store
+
+
+def _plain_column(s: pd.Series) -> list:
+    """A column as plain Python values (None for missing), fast for numpy dtypes."""
+    dt = s.dtype
+    if isinstance(dt, np.dtype):
+        if dt.kind in "iub":
+            return s.tolist()
+        if dt.kind == "f":
+            return [None if v != v else v for v in s.tolist()]
+    return [v if type(v) is str else _plain(v) for v in s.tolist()]
+
+
+def _props(df: pd.DataFrame) -> list[dict]:
+    """Row property maps without null entries (Neo4j stores no nulls)."""
+    names = [str(c) for c in df.columns]
+    if not names:
+        return [{} for _ in range(len(df))]
+    cols = [_plain_column(df[c]) for c in df.columns]
+    return [{k: v for k, v in zip(names, vals) if v is not None} for vals in zip(*cols)]
+
+
+def _frame_from_props(props: list[dict], n: int) -> pd.DataFrame:
+    df = pd.DataFrame(props)
+    if len(df) != n:  # all maps empty
+        df = pd.DataFrame(index=pd.RangeIndex(n))
+    return df
+
+
+def _first_line(text) -> str:
+    text = str(text or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+class _IncompleteBatch(KgexprError):
+    pass
+
+
+# ------------------------------------------------------------------------------ the store
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`GraphStore` on a Neo4j 5 server (Bolt), with GDS for random-walk embeddings."""
+
+    backend = "neo4j"
+
+    def __init__(
+        self,
+        uri: str | None,
+        user: str | None = "neo4j",
+        password: str | None = None,
+        database: str | None = None,
+        batch_size: int = 10_000,
+        *,
+        connection_timeout: float = 10.0,
+        feature_workers: int = 4,
+        feature_chunk: int = 64,
+    ):
+        if _neo4j is None:
+            raise BackendError("the neo4j backend needs the optional extra: pip install 'kgexpr[neo4j]'")
+        if not uri:
+            raise BackendError("no Neo4j URI given (--neo4j-uri or NEO4J_URI)")
+        self.uri = str(uri)
+        self.user = user or "neo4j"
+        self.database = database or None
+        self.batch_size = int(batch_size)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.feature_workers = max(1, int(feature_workers))
+        self.feature_chunk = max(1, int(feature_chunk))
+        self._schema_ready = False
+        self._gds = None
+        self._gds_present: bool | None = None
+        self._driver = None
+        if not password:
+            raise BackendError(f"no password for Neo4j at {self.uri} (user {self.user!r}): set NEO4J_PASSWORD")
+        try:
+            driver = _neo4j.GraphDatabase.driver(
+                self.uri, auth=(self.user, password), connection_timeout=connection_timeout,
+                max_transaction_retry_time=15.0,
+                # "label / type / property does not exist yet" is normal on a fresh database
+                notifications_disabled_classifications=[_neo4j.NotificationDisabledClassification.UNRECOGNIZED],
+            )
+        except (ValueError, _n4j_exc.ConfigurationError) as e:
+            raise BackendError(f"invalid Neo4j URI {self.uri!r}: {_first_line(e)}") from e
+        try:
+            driver.verify_connectivity()
+            # the database exists and answers (verify_connectivity does not check it)
+            driver.execute_query("RETURN 1 AS ok", database_=self.database, routing_=_neo4j.RoutingControl.READ)
+        except BaseException as e:
+            driver.close()
+            raise self._connect_error(e) from e
+        self._driver = driver
+
+    # ---- errors -----------------------------------------------------------------------------
+
+    def _connect_error(self, e: BaseException) -> BaseException:
+        if isinstance(e, _n4j_exc.AuthError):
+            return BackendError(
+                f"Neo4j at {self.uri} rejected user {self.user!r}: wrong password? (NEO4J_USER / NEO4J_PASSWORD)"
+            )
+        if isinstance(e, _n4j_exc.ServiceUnavailable):
+            m = re.search(r"reason (.*)\)\s*$", str(e).strip().replace("\n", " "))
+            reason = m.group(1) if m else _first_line(e)
+            reason = re.sub(r"^\[Errno -?\d+\]\s*", "", reason)
+            return BackendError(
+                f"cannot connect to Neo4j at {self.uri}: {reason} "
+                "(is the server running? `kgexpr neo4j start` starts a local one)"
+            )
+        if isinstance(e, _n4j_exc.Neo4jError):
+            db = self.database or "the default database"
+            return BackendError(f"Neo4j at {self.uri} refused to open {db}: {_first_line(e.message or e)}")
+        if isinstance(e, (_n4j_exc.DriverError, OSError)):
+            return BackendError(f"cannot connect to Neo4j at {self.uri}: {_first_line(e)}")
+        return e
+
+    @contextmanager
+    def _errors(self, what: str):
+        """Turn driver / server errors into one-line BackendErrors naming the URI and the step."""
+        try:
+            yield
+        except KgexprError:
+            raise
+        except (_n4j_exc.ServiceUnavailable, _n4j_exc.SessionExpired) as e:
+            raise BackendError(f"lost the connection to Neo4j at {self.uri} while {what}: {_first_line(e)}") from e
+        except _n4j_exc.Neo4jError as e:
+            raise BackendError(f"Neo4j at {self.uri} failed {what}: {_first_line(e.message or e)}") from e
+        except _n4j_exc.DriverError as e:
+            raise BackendError(f"Neo4j driver error at {self.uri} while {what}: {_first_line(e)}") from e
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    def _session(self):
+        return self._driver.session(database=self.database)
+
+    def _read(self, name: str, **params) -> list:
+        records, _, _ = self._driver.execute_query(
+            load_query(name), parameters_=params, database_=self.database, routing_=_neo4j.RoutingControl.READ
+        )
+        return records
+
+    @staticmethod
+    def _run_batch(tx, query: str, batch: list[dict]) -> int:
+        """One batch in one transaction; raising here rolls the batch back."""
+        rec = tx.run(query, rows=batch).single(strict=True)
+        merged = int(rec["merged"])
+        if merged != len(batch):
+            raise _IncompleteBatch(f"{len(batch) - merged} of {len(batch)} rows found no end node")
+        return merged
+
+    def _write_batches(self, name: str, rows: list[dict], what: str) -> int:
+        query = load_query(name)
+        n, bs = len(rows), self.batch_size
+        nb = (n + bs - 1) // bs
+        done = 0
+        with self._errors(what), self._session() as session:
+            for b in range(nb):
+                batch = rows[b * bs : (b + 1) * bs]
+                try:
+                    done += session.execute_write(self._run_batch, query, batch)
+                except _IncompleteBatch as e:
+                    raise KgexprError(f"{what}: batch {b + 1}/{nb} rolled back: {e}") from e
+                except _n4j_exc.Neo4jError as e:
+                    raise BackendError(
+                        f"Neo4j at {self.uri} failed {what} in batch {b + 1}/{nb} (rows {b * bs}-{b * bs + len(batch) - 1}; "
+                        f"{b * bs} rows before it are written, re-run to complete): {_first_line(e.message or e)}"
+                    ) from e
+        return done
+
+    def ensure_schema(self) -> None:
+        """Uniqueness constraints on every label key and the lookup indexes (IF NOT EXISTS)."""
+        if self._schema_ready:
+            return
+        with self._errors("creating constraints and indexes"), self._session() as session:
+            for name in query_names("schema"):
+                params = {"timeout_s": 300} if name.endswith("await_indexes") else {}
+                session.run(load_query(name), params).consume()
+        self._schema_ready = True
+
+    # ---- keys ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _keys(values: pd.Series, label: str, what: str) -> pd.Series:
+        """Key values as the store keeps them: int64 for Gene, str otherwise; nulls are an error."""
+        if label == "Gene":
+            try:
+                return values.astype("int64")
+            except (ValueError, TypeError) as e:
+                raise KgexprError(f"{what}: Entrez ids must be integers ({_first_line(e)})") from e
+        plain = [_plain(v) for v in values.tolist()]
+        missing = sum(v is None for v in plain)
+        if missing:
+            raise KgexprError(f"{what}: {missing} rows have no {NODE_KEYS[label]}")
+        return pd.Series([v if isinstance(v, str) else str(v) for v in plain], index=values.index, dtype=object)
+
+    def _missing_keys(self, label: str, keys: list) -> set:
+        """The keys among ``keys`` that are not the key of a stored ``label`` node."""
+        missing: set = set()
+        name = f"read/missing_{label.lower()}_keys"
+        with self._errors(f"looking up {label} nodes"):
+            for start in range(0, len(keys), self.batch_size):
+                missing.update(self._read(name, keys=keys[start : start + self.batch_size])[0]["missing"])
+        return missing
+
+    # ---- writes ---------------------------------------------------------------------------------
+
+    def merge_nodes(self, label: str, rows: pd.DataFrame) -> int:
+        check_label(label)
+        key = NODE_KEYS[label]
+        if key not in rows.columns:
+            raise KgexprError(f"{label} rows need a '{key}' column")
+        if rows.empty:
+            return 0
+        keys = self._keys(rows[key], label, f"{label}.{key}")
+        rows = rows.assign(**{key: keys}).drop_duplicates(subset=[key], keep="last")
+        props = _props(rows.drop(columns=[key]))
+        payload = [{"key": k, "props": p} for k, p in zip(rows[key].tolist(), props)]
+        self.ensure_schema()
+        self._write_batches(f"load/merge_{label.lower()}", payload, f"merging {label} nodes")
+        return len(rows)
+
+    @staticmethod
+    def _edge_query(rel_type: str, op: str) -> str:
+        if rel_type in LEARNED_TYPES:
+            return f"writeback/{op}_{rel_type.lower()}"
+        return f"load/merge_rel_{rel_type.lower()}" if op == "merge" else f"delete/rel_{rel_type.lower()}"
+
+    def _edge_payload(self, rel_type: str, rows: pd.DataFrame) -> list[dict] | None:
+        """Validated, converted, de-duplicated edge rows; checks the end nodes before any write."""
+        rt = check_rel_type(rel_type)
+        for col in ("source", "target", *rt.identity):
+            if col not in rows.columns:
+                raise KgexprError(f"{rel_type} rows need a '{col}' column")
+        if rows.empty:
+            return None
+        self.ensure_schema()
+        rows = rows.copy()
+        rows["source"] = self._keys(rows["source"], rt.source, f"{rel_type} source")
+        rows["target"] = self._keys(rows["target"], rt.target, f"{rel_type} target")
+        for col in rt.identity:
+            vals = _plain_column(rows[col])
+            missing = sum(v is None for v in vals)
+            if missing:
+                raise KgexprError(f"{rel_type}: {missing} rows have no '{col}' (part of the relationship's identity)")
+            rows[col] = pd.Series(vals, index=rows.index, dtype=object)
+        for end, label in (("source", rt.source), ("target", rt.target)):
+            absent = self._missing_keys(label, pd.unique(rows[end]).tolist())
+            missing = rows[end].isin(absent)
+            if missing.any():
+                raise KgexprError(
+                    f"{rel_type}: {int(missing.sum())} {end} nodes are not {label} nodes in the store "
+                    f"(e.g. {rows.loc[missing, end].iloc[0]!r})"
+                )
+        rows = rows.drop_duplicates(subset=["source", "target", *rt.identity], keep="last")
+        props = _props(rows.drop(columns=["source", "target"]))
+        if not rt.identity:
+            return [{"source": s, "target": t, "props": p}
+                    for s, t, p in zip(rows["source"].tolist(), rows["target"].tolist(), props)]
+        # identity values are in props too (SET r = props keeps them); lift them to the row
+        return [{"source": s, "target": t, **{c: p[c] for c in rt.identity}, "props": p}
+                for s, t, p in zip(rows["source"].tolist(), rows["target"].tolist(), props)]
+
+    def merge_edges(self, rel_type: str, rows: pd.DataFrame) -> int:
+        payload = self._edge_payload(rel_type, rows)
+        if payload is None:
+            return 0
+        self._write_batches(self._edge_query(rel_type, "merge"), payload, f"merging {rel_type} relationships")
+        return len(payload)
+
+    def _delete_statement(self, rel_type: str, where: dict) -> tuple[str, dict]:
+        where = {str(k): _plain(v) for k, v in where.items()}
+        if rel_type == "ASSOCIATED_WITH" and set(where) == {"run_id"} and where["run_id"] is not None:
+            return "writeback/delete_run", {"run_id": where["run_id"]}
+        return self._edge_query(rel_type, "delete"), {"where": where}
+
+    @staticmethod
+    def _delete_all(tx, query: str, params: dict, limit: int) -> int:
+        total = 0
+        while True:
+            n = int(tx.run(query, params, limit=limit).single(strict=True)["deleted"])
+            total += n
+            if n < limit:
+                return total
+
+    def delete_edges(self, rel_type: str, where: dict) -> int:
+        """Delete the relationships whose properties equal ``where``, one transaction per batch."""
+        check_rel_type(rel_type)
+        name, params = self._delete_statement(rel_type, where)
+        query = load_query(name)
+        total = 0
+        with self._errors(f"deleting {rel_type} relationships"), self._session() as session:
+            while True:
+                n = session.execute_write(
+                    lambda tx: int(tx.run(query, params, limit=self.batch_size).single(strict=True)["deleted"])
+                )
+                total += n
+                if n < self.batch_size:
+                    return total
+
+    def replace_edges(self, rel_type: str, rows: pd.DataFrame, where: dict) -> int:
+        """Replace the edges matching ``where`` with ``rows`` (e.g. one run's associations).
+
+        The rows are checked (end nodes exist) before anything is deleted; when they fit one
+        batch the delete and the merge are one transaction, so readers never see a half-written
+        run. Re-writing a run replaces its edges and never duplicates them.
+        """
+        check_rel_type(rel_type)
+        payload = self._edge_payload(rel_type, rows.assign(**where))
+        if payload is None:
+            self.delete_edges(rel_type, where)
+            return 0
+        if len(payload) > self.batch_size:
+            self.delete_edges(rel_type, where)
+            self._write_batches(self._edge_query(rel_type, "merge"), payload, f"writing {rel_type} relationships")
+            return len(payload)
+        dname, dparams = self._delete_statement(rel_type, where)
+        dquery, mquery = load_query(dname), load_query(self._edge_query(rel_type, "merge"))
+
+        def work(tx):
+            self._delete_all(tx, dquery, dparams, self.batch_size)
+            return self._run_batch(tx, mquery, payload)
+
+        with self._errors(f"replacing {rel_type} relationships"), self._session() as session:
+            try:
+                return session.execute_write(work)
+            except _IncompleteBatch as e:
+                raise KgexprError(f"replacing {rel_type} relationships rolled back: {e}") from e
+
+    # ---- reads ----------------------------------------------------------------------------------
+
+    def nodes(self, label: str) -> pd.DataFrame:
+        check_label(label)
+        key = NODE_KEYS[label]
+        with self._errors(f"reading {label} nodes"):
+            props = [r["props"] for r in self._read(f"read/nodes_{label.lower()}")]
+        if not props:
+            return pd.DataFrame({key: pd.Series(dtype=_key_dtype(label))})
+        df = _frame_from_props(props, len(props))
+        df = df[[key] + sorted(c for c in df.columns if c != key)]
+        df[key] = df[key].astype(_key_dtype(label))
+        return df.sort_values(key, ignore_index=True)
+
+    def edges(self, rel_type: str) -> pd.DataFrame:
+        rt = check_rel_type(rel_type)
+        with self._errors(f"reading {rel_type} relationships"):
+            recs = self._read(f"read/edges_{rel_type.lower()}")
+        src = pd.Series([r["source"] for r in recs], dtype=_key_dtype(rt.source))
+        tgt = pd.Series([r["target"] for r in recs], dtype=_key_dtype(rt.target))
+        if not recs:
+            return pd.DataFrame({"source": src, "target": tgt})
+        props = _frame_from_props([r["props"] for r in recs], len(recs))
+        ident = [c for c in rt.identity if c in props.columns]
+        rest = sorted(c for c in props.columns if c not in ident and c not in ("source", "target"))
+        df = pd.concat([pd.DataFrame({"source": src, "target": tgt}), props[ident + rest]], axis=1)
+        return df.sort_values(["source", "target", *ident], ignore_index=True)
+
+    def counts(self) -> dict[str, int]:
+        with self._errors("counting nodes and relationships"):
+            c = self._read("read/counts")[0]["counts"]
+        return {k: int(c[k]) for k in (*NODE_KEYS, *REL_TYPES)}
+
+    def export(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Knowledge graph as (nodes[node_id, label, key], edges[source, target, type]).
+
+        Same frames as the inherited implementation (and the embedded store), from two queries
+        that return only keys instead of every property of every node and relationship.
+        """
+        with self._errors("exporting the knowledge graph"):
+            nrecs = self._read("read/export_nodes")
+            erecs = self._read("read/export_edges")
+        labels = [r["label"] for r in nrecs]
+        keys = [r["key"] for r in nrecs]
+        nodes = pd.DataFrame(
+            {"node_id": [node_id(lab, k) for lab, k in zip(labels, keys)], "label": labels, "key": [str(k) for k in keys]}
+        )
+        if nodes.empty:
+            nodes = pd.DataFrame({"node_id": pd.Series(dtype=object), "label": pd.Series(dtype=object),
+                                  "key": pd.Series(dtype=object)})
+        nodes = nodes.sort_values("node_id", ignore_index=True)
+        by_type: dict[str, list] = {t: [] for t in KNOWLEDGE_TYPES}
+        for r in erecs:
+            if r["type"] in by_type:
+                by_type[r["type"]].append(r)
+        frames = []
+        for t in KNOWLEDGE_TYPES:
+            rt = REL_TYPES[t]
+            recs = by_type[t]
+            df = pd.DataFrame(
+                {
+                    "source": pd.Series([r["source"] for r in recs], dtype=_key_dtype(rt.source)),
+                    "target": pd.Series([r["target"] for r in recs], dtype=_key_dtype(rt.target)),
+                }
+            )
+            for i, col in enumerate(rt.identity):
+                df[col] = pd.Series([r["identity"][i] for r in recs], dtype=object)
+            df = df.sort_values(["source", "target", *rt.identity], ignore_index=True)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "source": [node_id(rt.source, k) for k in df["source"]],
+                        "target": [node_id(rt.target, k) for k in df["target"]],
+                        "type": t,
+                    }
+                )
+            )
+        return nodes, pd.concat(frames, ignore_index=True)
+
+    # ---- features computed in the database ------------------------------------------------------
+
+    @staticmethod
+    def _params(name: str, params: dict) -> dict:
+        try:
+            from kgexpr.features import resolve_params
+        except ImportError:
+            defaults = _FALLBACK_DEFAULTS[name]
+            unknown = sorted(set(params) - set(defaults))
+            if unknown:
+                raise ValueError(f"method {name!r} got unknown parameter(s) {unknown}") from None
+            return {**defaults, **params}
+        return resolve_params(name, params)
+
+    def compute_feature(self, name: str, rows: Sequence[str], panel: Sequence[str] | None = None, seed: int = 0,
+                        **params) -> pd.DataFrame | None:
+        """Compute a feature in the database, or return None to let the caller compute it in Python.
+
+        * ``cn`` / ``lpi``: Cypher (``cypher/features/*.cypher``), rows x panel, x == y -> 0;
+          equal to the embedded sparse-matrix result.
+        * ``deepwalk`` / ``node2vec`` / ``fastrp``: GDS on a projection of the knowledge graph
+          (concurrency 1, ``randomSeed=seed``: the same numbers on every call); rows x d0..;
+          None when the server has no GDS plugin.
+        * anything else: None.
+
+        Raises ``KeyError`` for node ids that are not in the graph (as ``compute_features``).
+        """
+        if name in IN_DB_SIMILARITY:
+            p = self._params(name, params)
+            return self._similarity(name, list(rows), None if panel is None else list(panel), p)
+        if name in GDS_EMBEDDINGS:
+            p = self._params(name, params)
+            return self._gds_embedding(name, list(rows), int(seed), p)
+        return None
+
+    def _resolve(self, ids: list[str]) -> dict[str, str]:
+        """Node ids ("Label:key") -> elementId; KeyError naming (up to 5) ids not in the graph."""
+        wanted: dict[str, list] = {label: [] for label in NODE_KEYS}
+        back: dict[tuple, str] = {}
+        for nid in ids:
+            label, _, key = str(nid).partition(":")
+            if label not in NODE_KEYS:
+                continue
+            if label == "Gene":
+                try:
+                    if str(int(key)) != key:
+                        continue
+                    key = int(key)
+                except ValueError:
+                    continue
+            wanted[label].append(key)
+            back[(label, key)] = nid
+        with self._errors("looking up nodes"):
+            recs = self._read("read/resolve_nodes", **wanted)
+        out = {back[(r["label"], r["key"])]: r["eid"] for r in recs}
+        missing = [i for i in ids if i not in out]
+        if missing:
+            raise KeyError(f"nodes not in graph: {missing[:5]}")
+        return out
+
+    def _similarity(self, name: str, rows: list[str], panel: list[str] | None, p: dict) -> pd.DataFrame:
+        panel_ids = rows if panel is None else panel
+        row_u = list(dict.fromkeys(rows))
+        panel_u = list(dict.fromkeys(panel_ids))
+        eid = self._resolve(list(dict.fromkeys(row_u + panel_u))) if row_u or panel_u else {}
+        S = np.zeros((len(row_u), len(panel_u)), dtype=np.float64)
+        beta = float(p.get("beta", 0.0))
+        qname = IN_DB_SIMILARITY[name]
+        if name == "lpi" and beta == 0.0:
+            qname = IN_DB_SIMILARITY["cn"]  # A² only: the same numbers, without the 3-step walks
+        if row_u and panel_u:
+            query = load_query(qname)
+            base = {"panel": {eid[y]: j for j, y in enumerate(panel_u)}, "rel_types": list(KNOWLEDGE_TYPES), "beta": beta}
+            chunks = [
+                [{"i": i, "eid": eid[x]} for i, x in enumerate(row_u[s : s + self.feature_chunk], start=s)]
+                for s in range(0, len(row_u), self.feature_chunk)
+            ]
+
+            def run(chunk):
+                recs, _, _ = self._driver.execute_query(
+                    query, parameters_={**base, "rows": chunk}, database_=self.database,
+                    routing_=_neo4j.RoutingControl.READ,
+                )
+                return [(int(r["i"]), int(r["j"]), float(r["score"])) for r in recs]
+
+            with self._errors(f"computing {name} in Cypher"):
+                with ThreadPoolExecutor(max_workers=min(self.feature_workers, len(chunks))) as pool:
+                    for result in pool.map(run, chunks):
+                        for i, j, v in result:
+                            S[i, j] = v
+        ri = pd.Index(row_u).get_indexer(rows)
+        pj = pd.Index(panel_u).get_indexer(panel_ids)
+        return pd.DataFrame(
+            np.ascontiguousarray(S[np.ix_(ri, pj)]), index=pd.Index(rows), columns=pd.Index(panel_ids)
+        )
+
+    # ---- GDS ------------------------------------------------------------------------------------
+
+    def _gds_client(self):
+        """The graphdatascience client on this store's driver, or None when the server lacks GDS."""
+        if self._gds_present is None:
+            try:
+                self._driver.execute_query("RETURN gds.version() AS version", database_=self.database,
+                                           routing_=_neo4j.RoutingControl.READ)
+                self._gds_present = True
+            except _n4j_exc.ClientError:
+                self._gds_present = False
+        if not self._gds_present:
+            return None
+        if self._gds is None:
+            try:
+                from graphdatascience import GraphDataScience
+            except ImportError as e:
+                raise BackendError("GDS embeddings need the optional extra: pip install 'kgexpr[neo4j]'") from e
+            with self._errors("starting the Graph Data Science client"):
+                self._gds = GraphDataScience(self._driver, database=self.database, arrow=False, show_progress=False)
+        return self._gds
+
+    def _gds_embedding(self, name: str, rows: list[str], seed: int, p: dict) -> pd.DataFrame | None:
+        dim = int(p["dim"])
+        if dim < 1:
+            raise ValueError(f"dim must be >= 1, got {dim}")
+        columns = [f"d{i}" for i in range(dim)]
+        if not rows:
+            return pd.DataFrame(np.zeros((0, dim)), index=pd.Index([]), columns=columns)
+        gds = self._gds_client()
+        if gds is None:
+            warnings.warn(f"Neo4j at {self.uri} has no Graph Data Science plugin: {name} is computed in Python",
+                          stacklevel=3)
+            return None
+        self._resolve(list(dict.fromkeys(rows)))  # unknown rows fail before any projection
+        graph_name = f"kgexpr-{name}-{uuid.uuid4().hex}"
+        try:
+            with self._errors(f"projecting the knowledge graph into GDS for {name}"):
+                G = gds.graph.project.cypher(
+                    load_query("gds/project_knowledge_graph"), graph_name=graph_name,
+                    labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES),
+                ).graph
+            with self._errors(f"computing {name} with GDS"):
+                if name == "fastrp":
+                    emb = gds.fast_rp.stream(
+                        G, embedding_dimension=dim,
+                        iteration_weights=[float(w) for w in p["iteration_weights"]],
+                        normalization_strength=float(p["normalization_strength"]),
+                        node_self_influence=float(p["self_influence"]),
+                        random_seed=seed, concurrency=1,
+                    )
+                else:
+                    return_factor, in_out_factor = (1.0, 1.0) if name == "deepwalk" else (float(p["p"]), float(p["q"]))
+                    emb = gds.node2vec.stream(
+                        G, embedding_dimension=dim, walk_length=int(p["walk_length"]),
+                        walks_per_node=int(p["walks_per_node"]), window_size=int(p["window"]),
+                        iterations=int(p["epochs"]), negative_sampling_rate=int(p["negative"]),
+                        return_factor=return_factor, in_out_factor=in_out_factor,
+                        random_seed=seed, concurrency=1,
+                    )
+                ids = {int(r["nid"]): r["node_id"] for r in self._read("gds/node_ids", node_ids=emb["nodeId"].astype(int).tolist())}
+        finally:
+            try:
+                gds.graph.drop(graph_name, fail_if_missing=False)
+            except Exception as e:  # never hide the original error; a leftover projection is only memory
+                warnings.warn(f"could not drop GDS graph {graph_name}: {_first_line(e)}", stacklevel=2)
+        Y = np.asarray(emb["embedding"].tolist(), dtype=np.float64).reshape(len(emb), dim)
+        index = pd.Index([ids[int(n)] for n in emb["nodeId"]])
+        pos = index.get_indexer(pd.Index(rows))
+        if (pos < 0).any():
+            raise KeyError(f"nodes not in graph: {[r for r, k in zip(rows, pos) if k < 0][:5]}")
+        return pd.DataFrame(np.ascontiguousarray(Y[pos]), index=pd.Index(rows), columns=columns)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+        self._gds = None
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r}, user={self.user!r}, database={self.database!r})"
