@@ -248,8 +248,8 @@ def run_cmd(**kw):
     ev = pipeline.stage_evaluate(s, run)
     pipeline.stage_explain(s, run)
     md, page = write_report(s.out)
-    console.print(md.read_text())
-    console.print(f"[bold]summary:[/] {md}\n[bold]report:[/]  {page}\n(total {time.time() - t0:.0f} s)")
+    click.echo(md.read_text())
+    click.echo(f"summary: {md}\nreport:  {page}\n(total {time.time() - t0:.0f} s)")
 
 
 @main.command("fetch", help="Download the official source files (KEGG REST, LINCS GEO, NCBI, Repurposing Hub) into DEST.")

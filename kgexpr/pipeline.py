@@ -335,6 +335,9 @@ def stage_train(s: Settings, run: RunDir) -> Stage:
         f"train: {m} genes x {len(models)} models x {len(s.splits)} splits, two MTRS stages, "
         f"{s.learner} with {s.n_trees} trees, {len(samples)} samples"
     )
+    import time
+
+    t_fit = time.time()
     with backend_ctx, bar_over(len(s.splits) * len(models) * m * 2, "train (gene fits)") as advance:
         for split in s.splits:
             tr, te = split_indices(samples, split, s.test_size, s.seed)
@@ -366,7 +369,8 @@ def stage_train(s: Settings, run: RunDir) -> Stage:
         for f in sorted(partial.glob("*.npz")):
             (tmp / f.name).write_bytes(f.read_bytes())
         target_genes.to_parquet(tmp / "target_genes.parquet", index=False)
-        info.update({"genes": m, "models": models, "splits": list(s.splits), "samples": int(len(samples))})
+        info.update({"genes": m, "models": models, "splits": list(s.splits), "samples": int(len(samples)),
+                     "fit_seconds_this_session": round(time.time() - t_fit, 1)})
     import shutil
 
     shutil.rmtree(partial, ignore_errors=True)

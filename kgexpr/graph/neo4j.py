@@ -82,6 +82,9 @@ _FALLBACK_DEFAULTS = {
 }
 
 
+_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
 def _key_dtype(label: str):
     return "int64" if label == "Gene" else "object"
 
@@ -185,6 +188,11 @@ class Neo4jStore(GraphStore):
         self._gds = None
         self._gds_present: bool | None = None
         self._driver = None
+        scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
+        if scheme not in _SCHEMES:
+            raise BackendError(
+                f"invalid Neo4j URI {self.uri!r}: expected one of {', '.join(s + '://' for s in _SCHEMES)} (e.g. bolt://127.0.0.1:7687)"
+            )
         if not password:
             raise BackendError(f"no password for Neo4j at {self.uri} (user {self.user!r}): set NEO4J_PASSWORD")
         try:
@@ -194,7 +202,7 @@ class Neo4jStore(GraphStore):
                 # "label / type / property does not exist yet" is normal on a fresh database
                 notifications_disabled_classifications=[_neo4j.NotificationDisabledClassification.UNRECOGNIZED],
             )
-        except (ValueError, _n4j_exc.ConfigurationError) as e:
+        except (ValueError, ImportError, _n4j_exc.ConfigurationError) as e:
             raise BackendError(f"invalid Neo4j URI {self.uri!r}: {_first_line(e)}") from e
         try:
             driver.verify_connectivity()

@@ -111,7 +111,8 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     for stage in ("load", "features", "train", "evaluate", "explain"):
         m = _json(root / stage / "manifest.json")
         if m:
-            md.append(f"- {stage}: {m.get('seconds')} s")
+            secs = m.get("info", {}).get("fit_seconds_this_session", m.get("seconds"))
+            md.append(f"- {stage}: {secs} s")
     md_text = "\n".join(md) + "\n"
     md_path = root / "summary.md"
     md_path.write_text(md_text)
