@@ -127,6 +127,7 @@ def machine_info() -> dict:
         "cpu_count": os.cpu_count(),
         "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "mem_total_gib": mem,
+        "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scipy": scipy.__version__,
@@ -171,11 +172,12 @@ def main(argv=None) -> int:
         res["ok"] = method == "baseline" or (res["wall_s"] <= TIME_LIMIT_S and res["peak_rss_mb"] <= RSS_LIMIT_MB)
         results.append(res)
         print(f"{method:<10} {res['wall_s']:>8.2f} {res['peak_rss_mb']:>12.0f}  {'yes' if res['ok'] else 'NO'}")
+    info = machine_info()
     payload = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "targets": {"wall_s": TIME_LIMIT_S, "peak_rss_mb": RSS_LIMIT_MB},
         "graph": graph_info,
-        "machine": machine_info(),
+        "machine": info,
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

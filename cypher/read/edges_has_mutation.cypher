@@ -1,3 +1,3 @@
-// All HAS_MUTATION relationships as (cell line name, entrez_id, properties).
+// All HAS_MUTATION relationships as one list of [cell line name, entrez_id, properties].
 MATCH (s:CellLine)-[r:HAS_MUTATION]->(t:Gene)
-RETURN s.name AS source, t.entrez_id AS target, properties(r) AS props
+RETURN collect([s.name, t.entrez_id, properties(r)]) AS rows

@@ -1,3 +1,3 @@
-// All IN_PATHWAY relationships as (gene entrez_id, pathway kegg_id, properties).
+// All IN_PATHWAY relationships as one list of [gene entrez_id, pathway kegg_id, properties].
 MATCH (s:Gene)-[r:IN_PATHWAY]->(t:Pathway)
-RETURN s.entrez_id AS source, t.kegg_id AS target, properties(r) AS props
+RETURN collect([s.entrez_id, t.kegg_id, properties(r)]) AS rows

@@ -1,3 +1,3 @@
-// All INTERACTS relationships as (entrez_id, entrez_id, properties).
+// All INTERACTS relationships as one list of [entrez_id, entrez_id, properties].
 MATCH (s:Gene)-[r:INTERACTS]->(t:Gene)
-RETURN s.entrez_id AS source, t.entrez_id AS target, properties(r) AS props
+RETURN collect([s.entrez_id, t.entrez_id, properties(r)]) AS rows

@@ -1,3 +1,3 @@
-// All TARGETS relationships as (drug_id, entrez_id, properties).
+// All TARGETS relationships as one list of [drug_id, entrez_id, properties].
 MATCH (s:Drug)-[r:TARGETS]->(t:Gene)
-RETURN s.drug_id AS source, t.entrez_id AS target, properties(r) AS props
+RETURN collect([s.drug_id, t.entrez_id, properties(r)]) AS rows

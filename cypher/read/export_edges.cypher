@@ -1,13 +1,14 @@
 // Every knowledge relationship (not the learned ASSOCIATED_WITH) as end-node keys plus its
-// identity properties, one row per relationship -- export() sorts them like the embedded store.
+// identity properties: one record per type with a list of [source key, target key, identity...]
+// (one entry per relationship); export() sorts them like the embedded store.
 MATCH (s:Gene)-[r:IN_PATHWAY]->(t:Pathway)
-RETURN 'IN_PATHWAY' AS type, s.entrez_id AS source, t.kegg_id AS target, [] AS identity
+RETURN 'IN_PATHWAY' AS type, collect([s.entrez_id, t.kegg_id]) AS rows
 UNION ALL
 MATCH (s:Gene)-[r:INTERACTS]->(t:Gene)
-RETURN 'INTERACTS' AS type, s.entrez_id AS source, t.entrez_id AS target, [r.pathway] AS identity
+RETURN 'INTERACTS' AS type, collect([s.entrez_id, t.entrez_id, r.pathway]) AS rows
 UNION ALL
 MATCH (s:Drug)-[r:TARGETS]->(t:Gene)
-RETURN 'TARGETS' AS type, s.drug_id AS source, t.entrez_id AS target, [] AS identity
+RETURN 'TARGETS' AS type, collect([s.drug_id, t.entrez_id]) AS rows
 UNION ALL
 MATCH (s:CellLine)-[r:HAS_MUTATION]->(t:Gene)
-RETURN 'HAS_MUTATION' AS type, s.name AS source, t.entrez_id AS target, [r.type] AS identity
+RETURN 'HAS_MUTATION' AS type, collect([s.name, t.entrez_id, r.type]) AS rows

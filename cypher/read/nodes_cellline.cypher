@@ -1,3 +1,4 @@
-// All CellLine nodes with their properties (the key name is among them).
+// All CellLine nodes as one list of property maps (the key name is among them).
+// One record with a list decodes several times faster than one record per node.
 MATCH (n:CellLine)
-RETURN properties(n) AS props
+RETURN collect(properties(n)) AS rows

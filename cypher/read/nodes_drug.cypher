@@ -1,3 +1,4 @@
-// All Drug nodes with their properties (the key drug_id is among them).
+// All Drug nodes as one list of property maps (the key drug_id is among them).
+// One record with a list decodes several times faster than one record per node.
 MATCH (n:Drug)
-RETURN properties(n) AS props
+RETURN collect(properties(n)) AS rows

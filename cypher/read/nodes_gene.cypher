@@ -1,3 +1,4 @@
-// All Gene nodes with their properties (the key entrez_id is among them).
+// All Gene nodes as one list of property maps (the key entrez_id is among them).
+// One record with a list decodes several times faster than one record per node.
 MATCH (n:Gene)
-RETURN properties(n) AS props
+RETURN collect(properties(n)) AS rows

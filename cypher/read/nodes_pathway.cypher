@@ -1,3 +1,4 @@
-// All Pathway nodes with their properties (the key kegg_id is among them).
+// All Pathway nodes as one list of property maps (the key kegg_id is among them).
+// One record with a list decodes several times faster than one record per node.
 MATCH (n:Pathway)
-RETURN properties(n) AS props
+RETURN collect(properties(n)) AS rows
