@@ -4,12 +4,13 @@
 
 Loads the real KEGG graph (all human KGML maps: genes, pathways, IN_PATHWAY, INTERACTS from
 ``$KGEXPR_DATA`` or ``../shared/data``, folder ``kegg-kgml-hsa-all``) with
-:class:`kgexpr.graph.neo4j.Neo4jStore` (``UNWIND $rows ... MERGE``, one transaction per batch),
-(``--repeat`` times, the median is reported: the first load after a server start runs on a
-cold JIT), then a subset of about ``--per-row`` rows of the same mix (the genes of a seeded sample, the
-pathways they are in, the IN_PATHWAY and INTERACTS rows among them) one auto-commit query per
-row -- what a naive loader does -- and the same subset batched again. Prints rows/s of each and
-the ratios; writes ``bench/results/neo4j_load.json`` with machine and server info.
+:class:`kgexpr.graph.neo4j.Neo4jStore` (``UNWIND $rows ... MERGE``, one transaction per batch):
+``--warmup`` loads first (reported, not counted: the first loads after a server start run on a
+cold JIT and are 2-4x slower), then ``--repeat`` loads whose median is reported. Then a subset of
+about ``--per-row`` rows of the same mix (the genes of a seeded sample, the pathways they are in,
+the IN_PATHWAY and INTERACTS rows among them) one auto-commit query per row -- what a naive
+loader does -- and the same subset batched again. Prints rows/s of each and the ratios; writes
+``bench/results/neo4j_load.json`` with machine and server info.
 
 The database is emptied before each phase, hence ``--wipe`` (never point it at data you keep).
 Goals: batched >= 20,000 rows/s on the full graph and >= 20x the per-row rate.
@@ -86,8 +87,7 @@ def n_rows(f) -> int:
 
 
 def wipe(store: Neo4jStore) -> None:
-    with store._session() as s:
-        s.run(load_query("admin/delete_all")).consume()
+    store.clear()
 
 
 def load_batched(store: Neo4jStore, f) -> dict:
@@ -126,10 +126,15 @@ def load_per_row(store: Neo4jStore, f) -> dict:
 
 
 def machine(store: Neo4jStore) -> dict:
+    import importlib.util
+
     import neo4j
 
     with store._session() as s:
         comp = s.run("CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS v, edition").single()
+        memory = {r["name"]: r["value"] for r in s.run(
+            "SHOW SETTINGS YIELD name, value WHERE name IN "
+            "['server.memory.heap.max_size', 'server.memory.pagecache.size'] RETURN name, value")}
         try:
             gds = s.run("RETURN gds.version() AS v").single()["v"]
         except Exception:
@@ -141,9 +146,10 @@ def machine(store: Neo4jStore) -> dict:
     return {
         "platform": platform.platform(), "machine": platform.machine(), "processor": platform.processor(),
         "cpu_count": os.cpu_count(), "memory_gb": mem_gb, "python": platform.python_version(),
-        "neo4j_driver": neo4j.__version__, "server": f"{comp['name']} {comp['v']} {comp['edition']}", "gds": gds,
+        "neo4j_driver": neo4j.__version__,
+        "neo4j_rust_ext": importlib.util.find_spec("neo4j._rust") is not None, "server": f"{comp['name']} {comp['v']} {comp['edition']}", "gds": gds,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        "uri": store.uri, "server_heap": os.environ.get("NEO4J_HEAP", "1g (scripts/neo4j-local.sh default)"),
+        "uri": store.uri, "server_memory": memory,
     }
 
 
@@ -154,7 +160,8 @@ def main(argv=None) -> int:
     ap.add_argument("--user", default=os.environ.get("NEO4J_USER", "neo4j"))
     ap.add_argument("--per-row", type=int, default=2000, help="rows in the per-row subset")
     ap.add_argument("--batch-size", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3, help="full batched loads (the median is reported)")
+    ap.add_argument("--warmup", type=int, default=2, help="full batched loads before the measured ones (JIT warm-up)")
+    ap.add_argument("--repeat", type=int, default=3, help="measured full batched loads (the median is reported)")
     ap.add_argument("--wipe", action="store_true", help="required: the benchmark empties the database")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "neo4j_load.json"))
     a = ap.parse_args(argv)
@@ -168,11 +175,15 @@ def main(argv=None) -> int:
     store = Neo4jStore(a.uri, a.user, os.environ.get("NEO4J_PASSWORD"), batch_size=a.batch_size)
     try:
         info = machine(store)
+        warm = []
+        for k in range(a.warmup):
+            warm.append(load_batched(store, full))
+            print(f"warm-up load {k + 1}/{a.warmup} (not counted; the first loads after a server start run on a "
+                  f"cold JIT): {warm[-1]['rows_per_s']:,.0f} rows/s")
         runs = []
         for k in range(a.repeat):
             runs.append(load_batched(store, full))
-            print(f"batched (UNWIND, {a.batch_size}/tx), full graph, run {k + 1}/{a.repeat}"
-                  f"{' (first after start: cold JIT)' if k == 0 else ''}: {runs[-1]['rows']} rows in "
+            print(f"batched (UNWIND, {a.batch_size}/tx), full graph, run {k + 1}/{a.repeat}: {runs[-1]['rows']} rows in "
                   f"{runs[-1]['seconds']} s = {runs[-1]['rows_per_s']:,.0f} rows/s")
         rates = sorted(r["rows_per_s"] for r in runs)
         batched = {**runs[-1], "rows_per_s": float(np.median(rates)), "rows_per_s_runs": [r["rows_per_s"] for r in runs],
@@ -199,7 +210,7 @@ def main(argv=None) -> int:
     result = {
         "benchmark": "neo4j_load", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "data": str(root / "kegg-kgml-hsa-all"),
         "machine": info, "batch_size": a.batch_size, "repeat": a.repeat,
-        "batched_full": batched, "batched_rerun_full": again, "per_row_subset": per_row, "batched_subset": batched_small,
+        "warmup_full": warm, "batched_full": batched, "batched_rerun_full": again, "per_row_subset": per_row, "batched_subset": batched_small,
         "ratio_batched_full_vs_per_row": round(ratio, 2), "ratio_batched_vs_per_row_same_subset": round(ratio_same, 2),
         "goals": {"rows_per_s": GOAL_ROWS_PER_S, "ratio": GOAL_RATIO, "met": ok},
     }

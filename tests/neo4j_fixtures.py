@@ -79,10 +79,7 @@ def resolve_server() -> Neo4jServer | str:
 
 def clear_database(store) -> None:
     """Delete every node and relationship (in batches; constraints and indexes stay)."""
-    from kgexpr.graph.cypher import load_query
-
-    with store._session() as session:
-        session.run(load_query("admin/delete_all")).consume()
+    store.clear()
 
 
 @pytest.fixture(scope="session")

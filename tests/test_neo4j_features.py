@@ -15,7 +15,7 @@ import pytest
 
 from kgexpr.graph import EmbeddedStore
 
-from neo4j_fixtures import clear_database, demo_knowledge, neo4j_server, neo4j_store  # noqa: F401
+pytest_plugins = ["neo4j_fixtures"]  # the neo4j_server / neo4j_store fixtures
 
 pytestmark = pytest.mark.neo4j
 
@@ -56,11 +56,13 @@ def graphs(neo4j_server, demo_data):
     from kgexpr.graph.build import load_into
     from kgexpr.graph.neo4j import Neo4jStore
 
+    from neo4j_fixtures import demo_knowledge
+
     kg = demo_knowledge(demo_data)
     emb = EmbeddedStore()
     load_into(emb, kg)
     neo = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, database=neo4j_server.database)
-    clear_database(neo)
+    neo.clear()
     load_into(neo, kg)
     # learned edges must not change any feature
     a = pd.DataFrame({"source": kg.genes["entrez_id"].iloc[:5].to_numpy(), "target": kg.genes["entrez_id"].iloc[5:10].to_numpy(),

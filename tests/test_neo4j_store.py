@@ -20,7 +20,7 @@ from kgexpr.errors import BackendError, KgexprError
 from kgexpr.graph import EmbeddedStore
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES
 
-from neo4j_fixtures import clear_database, demo_knowledge, neo4j_server, neo4j_store  # noqa: F401
+pytest_plugins = ["neo4j_fixtures"]  # the neo4j_server / neo4j_store fixtures
 
 pytestmark = pytest.mark.neo4j
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,6 +135,8 @@ def test_read_back_equals_embedded_small(neo4j_store):
 
 def test_read_back_equals_embedded_demo_graph(neo4j_store, demo_data):
     from kgexpr.graph.build import load_into
+
+    from neo4j_fixtures import demo_knowledge
 
     kg = demo_knowledge(demo_data)
     emb = EmbeddedStore()
@@ -377,3 +379,30 @@ def test_every_label_and_type_has_its_cypher_files():
         load_query("load/merge_person")
     with pytest.raises(ValueError):
         load_query("../../etc/passwd")
+
+
+def test_explore_queries_run(neo4j_store):
+    """The Browser queries of cypher/explore parse and answer on a small graph with a written-back run."""
+    import re
+
+    from kgexpr.graph.cypher import cypher_dir
+
+    small(neo4j_store)
+    neo4j_store.replace_edges("ASSOCIATED_WITH", assoc(), where={"run_id": "r1"})
+    params = {"symbol": "B", "run_id": None, "limit": 10, "drug": "d1", "cell_line": "MCF7", "top": 5}
+    answers = {}
+    with neo4j_store._session() as session:
+        for f in sorted((cypher_dir() / "explore").glob("*.cypher")):
+            for k, stmt in enumerate(re.split(r";\s*\n", f.read_text())):
+                if any(line.strip() and not line.strip().startswith("//") for line in stmt.splitlines()):
+                    answers[(f.stem, k)] = session.run(stmt, params).data()
+    assert answers[("gene_pathways_and_drugs", 0)][0]["pathways"] == [{"kegg_id": "hsa1", "name": "p1"}]
+    assert {r["other_symbol"] for r in answers[("tp53_associations", 0)]} == {"A", "D"}
+    assert answers[("drug_to_gene_paths", 0)][0]["hops"] == 2  # d1 -> C -> B
+    assert {r["mutated_gene"] for r in answers[("mcf7_mutated_associated", 0)]} == {"A", "D"}
+    # A->B interact and share hsa1; A->C and B->D neither
+    assert answers[("model_quality_overview", 0)] == [
+        {"run_id": "r1", "feature_set": "cn", "associations": 3, "genes": 2, "mean_weight": 0.2917,
+         "frac_known_interaction": 0.333, "frac_shared_pathway": 0.333}
+    ]
+    assert answers[("model_quality_overview", 1)][0]["relied_on_by"] == 1

@@ -1,6 +1,6 @@
 // Genes mutated in MCF7 (or another cell line) that have a learned association with a target gene.
 //
-// Cell lines are COSMIC/GDSC "super-nodes": (:CellLine)-[:HAS_MUTATION {type}]->(:Gene); names are
+// Cell lines are COSMIC/GDSC "super-nodes": (:CellLine)-[:HAS_MUTATION {type}]->(:Gene), names are
 // upper-case letters and digits only ("MCF-7" -> "MCF7").
 // Set the parameters first, e.g.:
 //   :param cell_line => "MCF7"

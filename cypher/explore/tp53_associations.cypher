@@ -2,8 +2,8 @@
 //
 // ASSOCIATED_WITH edges are written back by `kgexpr run` / `kgexpr explain`:
 // (a)-[:ASSOCIATED_WITH]->(b) means the stage-2 MTRS model of gene a relies on the predicted
-// expression of gene b; weight = that importance, rank 1 = the strongest for gene a;
-// run_id = the run directory's name; feature_set = the model (baseline, cn, lpi, ...).
+// expression of gene b. weight = that importance, rank 1 = the strongest for gene a,
+// run_id = the run directory name, feature_set = the model (baseline, cn, lpi, ...).
 //
 // Set the parameters first, e.g.:
 //   :param symbol => "TP53"

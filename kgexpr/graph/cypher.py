@@ -10,14 +10,17 @@ Where the folder is looked up, first hit wins:
 
 1. ``$KGEXPR_CYPHER_DIR`` (an override for development);
 2. ``<repo>/cypher`` next to the ``kgexpr`` package (a source checkout / editable install);
-3. ``kgexpr/_cypher`` inside the installed package (a wheel built with the package-data
-   mapping described in the README / pyproject).
+3. an installed wheel: ``kgexpr/_cypher`` inside the package, or the data files
+   ``<prefix>/share/kgexpr/cypher`` (pyproject ``[tool.setuptools.data-files]``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import site
+import sys
+import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +38,11 @@ def _candidates() -> list[Path]:
         out.append(Path(env))
     here = Path(__file__).resolve()
     out.append(here.parents[2] / "cypher")  # repo root: kgexpr/graph/cypher.py -> <root>/cypher
-    out.append(here.parents[1] / "_cypher")  # installed wheel: kgexpr/_cypher
+    out.append(here.parents[1] / "_cypher")  # a wheel that maps cypher/ into the package
+    # a wheel that ships cypher/ as data files: <prefix>/share/kgexpr/cypher
+    for base in (sysconfig.get_path("data"), sys.prefix, getattr(site, "USER_BASE", None)):
+        if base:
+            out.append(Path(base) / "share" / "kgexpr" / "cypher")
     return out
 
 

@@ -13,7 +13,16 @@ Query text
     ...), loaded by :func:`kgexpr.graph.cypher.load_query`. No query text is ever assembled from
     strings: a label or type only selects a file, and only after it passed the schema allow-list
     (:func:`~kgexpr.graph.schema.check_label` / :func:`~kgexpr.graph.schema.check_rel_type`).
-    All values, including property names, travel as parameters.
+    All values, including property names, travel as parameters. The only Cypher not in
+    ``cypher/`` is what the ``graphdatascience`` client generates for its own calls
+    (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.graph.drop``).
+
+GDS projection
+    A Cypher projection (``cypher/gds/project_knowledge_graph.cypher``), not a native one: a
+    native projection fails when a label or relationship type has no data yet, and it would keep
+    parallel relationships (an INTERACTS pair in several pathways, A->B and B->A) and self-loops,
+    so GDS would embed a different graph from the GraphView every other feature uses. The
+    Cypher projection yields exactly that graph: undirected, simple, isolated nodes included.
 
 Semantics (as the embedded store)
     * nodes: merged by key; within one call the last row of a key wins; properties of the row
@@ -207,7 +216,7 @@ class Neo4jStore(GraphStore):
         try:
             driver.verify_connectivity()
             # the database exists and answers (verify_connectivity does not check it)
-            driver.execute_query("RETURN 1 AS ok", database_=self.database, routing_=_neo4j.RoutingControl.READ)
+            driver.execute_query(load_query("read/ping"), database_=self.database, routing_=_neo4j.RoutingControl.READ)
         except BaseException as e:
             driver.close()
             raise self._connect_error(e) from e
@@ -622,8 +631,7 @@ class Neo4jStore(GraphStore):
         """The graphdatascience client on this store's driver, or None when the server lacks GDS."""
         if self._gds_present is None:
             try:
-                self._driver.execute_query("RETURN gds.version() AS version", database_=self.database,
-                                           routing_=_neo4j.RoutingControl.READ)
+                self._read("gds/version")
                 self._gds_present = True
             except _n4j_exc.ClientError:
                 self._gds_present = False
@@ -688,6 +696,15 @@ class Neo4jStore(GraphStore):
         if (pos < 0).any():
             raise KeyError(f"nodes not in graph: {[r for r, k in zip(rows, pos) if k < 0][:5]}")
         return pd.DataFrame(np.ascontiguousarray(Y[pos]), index=pd.Index(rows), columns=columns)
+
+    def clear(self) -> None:
+        """Delete every node and relationship of the database (batched; constraints and indexes stay).
+
+        Not part of :class:`GraphStore`: a Neo4j database outlives a run, so a caller that wants
+        a fresh graph (tests, benchmarks, a re-load from scratch) says so explicitly.
+        """
+        with self._errors("emptying the database"), self._session() as session:
+            session.run(load_query("admin/delete_all")).consume()
 
     # ---- lifecycle --------------------------------------------------------------------------
 
