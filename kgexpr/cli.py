@@ -30,6 +30,8 @@ def common_options(fn):
                      help="Graph store: in-process (no server) or a Neo4j + GDS server."),
         click.option("--neo4j-uri", default=None, help="Bolt URI (default $NEO4J_URI or bolt://127.0.0.1:7687); password from $NEO4J_PASSWORD."),
         click.option("--neo4j-user", default=None, help="Neo4j user (default $NEO4J_USER or neo4j)."),
+        click.option("--neo4j-clear", is_flag=True,
+                     help="Empty the Neo4j database before loading (otherwise the load merges into what is there)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for gene choice, splits, walks and forests."),
     ]
     for o in reversed(opts):
@@ -62,7 +64,7 @@ def settings_from(kw: dict) -> Settings:
     s = Settings(
         out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False), backend=kw["backend"],
         neo4j_uri=kw.get("neo4j_uri"), neo4j_user=kw.get("neo4j_user") or os.environ.get("NEO4J_USER", "neo4j"),
-        seed=kw.get("seed", 0),
+        seed=kw.get("seed", 0), neo4j_clear=kw.get("neo4j_clear", False),
     )
     if "cell_line" in kw:
         if kw.get("paper"):

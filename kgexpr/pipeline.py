@@ -113,6 +113,7 @@ def stage_load(s: Settings, run: RunDir) -> Stage:
     inputs = {"data_dir": str(data.root), "demo": data.demo, "expression": file_fingerprint(expr_path),
               "catalog": catalog.describe()}
     params = {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines, "backend": s.backend,
+              "neo4j_clear": s.neo4j_clear,
               "neo4j_uri": s.neo4j_uri if s.backend == "neo4j" else None}
     key = stable_hash([params, inputs])
     if (st := run.done("load", key)) is not None:
@@ -142,7 +143,15 @@ def stage_load(s: Settings, run: RunDir) -> Stage:
             prog.step("writing graph", s.backend)
             store = open_run_store(s, run, fresh=True)
             try:
+                if s.backend == "neo4j" and s.neo4j_clear:
+                    prog.step("emptying the Neo4j database (--neo4j-clear)")
+                    store.clear()
                 counts = load_into(store, kg)
+                if s.backend == "neo4j" and counts.get("Gene", 0) > len(kg.genes):
+                    console.print(
+                        f"[yellow]load: the Neo4j database holds {counts['Gene']} genes, more than the "
+                        f"{len(kg.genes)} just loaded: features will see those too (use --neo4j-clear).[/]"
+                    )
                 if s.backend == "embedded":
                     store.save(tmp / GRAPH_DIR)
             finally:

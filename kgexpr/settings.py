@@ -18,6 +18,7 @@ class Settings:
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_database: str | None = None
+    neo4j_clear: bool = False
     batch_size: int = 10_000
     expression: Path | None = None
     cell_line: str = "auto"

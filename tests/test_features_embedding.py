@@ -9,14 +9,14 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 import kgexpr.features.embedding as emb
-from kgexpr.features import GraphView, compute_features
+from kgexpr.features import GraphView, compute_features, graph_from_edges
 from kgexpr.features.similarity import binary_adjacency
 from kgexpr.features.walks import node2vec_walks, start_nodes, uniform_walks, walks_to_sentences
 
 EMBEDDINGS = ["laplacian", "lle", "deepwalk", "node2vec", "fastrp"]
 SMALL = {  # keep the walk-based methods tiny so the suite stays fast
     "laplacian": {"dim": 4},
-    "lle": {"dim": 4, "k": 3},
+    "lle": {"dim": 4, "k": 3, "neighbours": "knn"},
     "deepwalk": {"dim": 8, "walk_length": 10, "walks_per_node": 4},
     "node2vec": {"dim": 8, "walk_length": 10, "walks_per_node": 4},
     "fastrp": {"dim": 16},
@@ -178,7 +178,7 @@ def test_lle_cycle_is_predictable():
     for i in range(n):
         assert sorted(np.nonzero(W[i])[0].tolist()) == sorted([(i - 2) % n, (i + 2) % n])
         np.testing.assert_allclose(W[i, [(i - 2) % n, (i + 2) % n]], 0.5)
-    df = compute_features(g, "lle", list(g.nodes), dim=12, k=2)
+    df = compute_features(g, "lle", list(g.nodes), dim=12, k=2, neighbours="knn")
     lam = np.array(df.attrs["eigenvalues"])
     np.testing.assert_allclose(lam[:10], [0.25] * 4 + [2.25] * 4 + [4.0] * 2, atol=1e-10)
     assert np.isnan(lam[10:]).all()  # 2 trivial vectors (one per W-component) skipped, nothing left
@@ -213,7 +213,7 @@ def test_lle_weights_match_sklearn_barycenters():
 
 def test_lle_eigen_property_with_components_and_isolated():
     g = two_components_plus_isolated()
-    df = compute_features(g, "lle", list(g.nodes), dim=6, k=3)
+    df = compute_features(g, "lle", list(g.nodes), dim=6, k=3, neighbours="knn")
     lam = np.array(df.attrs["eigenvalues"])
     M = _lle_M(g, 3)
     Y = df.to_numpy()
@@ -226,9 +226,9 @@ def test_lle_eigen_property_with_components_and_isolated():
 
 def test_lle_sparse_path_matches_dense(monkeypatch):
     g = connected_graph(160, seed=9)
-    dense = compute_features(g, "lle", list(g.nodes), dim=4, k=6)
+    dense = compute_features(g, "lle", list(g.nodes), dim=4, k=6, neighbours="knn")
     monkeypatch.setattr(emb, "DENSE_MAX", 50)
-    sparse = compute_features(g, "lle", list(g.nodes), dim=4, k=6)
+    sparse = compute_features(g, "lle", list(g.nodes), dim=4, k=6, neighbours="knn")
     np.testing.assert_allclose(sparse.attrs["eigenvalues"], dense.attrs["eigenvalues"], rtol=1e-7, atol=1e-10)
     M = _lle_M(g, 6)
     Y = sparse.to_numpy()
@@ -297,3 +297,23 @@ def test_fastrp_structural_equivalence_and_norms():
     assert np.all(Y[6] == 0)
     two = compute_features(g, "fastrp", list(g.nodes), dim=32, iteration_weights=(0.0, 1.0)).to_numpy()
     np.testing.assert_allclose(two[1:6], np.repeat(Y[[0]], 5, axis=0), atol=1e-12)  # leaves average the centre
+
+
+def test_graph_lle_is_the_default_and_solves_its_eigenproblem():
+    """Graph LLE (GEM): W = D^-1 A; columns are eigenvectors of M = (I-W)^T (I-W)."""
+    g = graph_from_edges(
+        pd.DataFrame({"node_id": [f"n{i}" for i in range(8)], "label": "Gene"}),
+        pd.DataFrame({"source": ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n0"],
+                      "target": ["n1", "n2", "n3", "n4", "n5", "n6", "n7", "n4"]}),
+    )
+    df = compute_features(g, "lle", list(g.nodes), dim=3)
+    A = binary_adjacency(g).toarray().astype(float)
+    W = A / A.sum(axis=1, keepdims=True)
+    B = np.eye(8) - W
+    M = B.T @ B
+    lam = np.asarray(df.attrs["eigenvalues"])
+    Y = df.to_numpy()
+    for j in range(3):
+        np.testing.assert_allclose(M @ Y[:, j], lam[j] * Y[:, j], atol=1e-8)
+    assert np.all(lam > 1e-12)  # the trivial (constant) eigenvector is skipped
+    assert np.all(np.diff(lam) >= -1e-12)
