@@ -47,7 +47,7 @@ def model_options(fn):
                      help="Cell line to model; 'auto' = MCF7 if it has compound samples, else the best covered line."),
         click.option("--features", "features", default=None, help=FEATURES_HELP),
         click.option("--genes", "n_genes", type=int, default=None,
-                     help="Number of target genes (seeded random choice; default 60, --paper 300; 0 = all)."),
+                     help="Number of target genes (seeded random choice; default 40, --paper 300; 0 = all)."),
         click.option("--trees", "n_trees", type=int, default=None, help="Trees per random forest (default 100, --paper 300)."),
         click.option("--paper", is_flag=True, help="The paper's full settings: 300 genes, 300 trees."),
         click.option("--splits", default="random,drug", show_default=True,
@@ -131,34 +131,29 @@ def _stage_command(name: str, help_text: str, with_model: bool = True):
     return deco
 
 
-@_stage_command("load", "Parse the sources and build the knowledge graph and expression matrices.")
-def load_cmd(**kw):
+def _run_one(stage: str, kw: dict):
     from kgexpr import pipeline
     from kgexpr.rundir import RunDir
 
     s = settings_from(kw)
-    st = pipeline.stage_load(s, RunDir(s.out))
-    click.echo(f"load: {'reused' if st.reused else 'done'} -> {st.path}")
+    st = getattr(pipeline, f"stage_{stage}")(s, RunDir(s.out))
+    click.echo(f"{stage}: {'reused' if st.reused else 'done'} -> {st.path}")
+    return st
+
+
+@_stage_command("load", "Parse the sources and build the knowledge graph and expression matrices.")
+def load_cmd(**kw):
+    _run_one("load", kw)
 
 
 @_stage_command("features", "Compute the graph feature sets (needs load).")
 def features_cmd(**kw):
-    from kgexpr import pipeline
-    from kgexpr.rundir import RunDir
-
-    s = settings_from(kw)
-    st = pipeline.stage_features(s, RunDir(s.out))
-    click.echo(f"features: {'reused' if st.reused else 'done'} -> {st.path}")
+    _run_one("features", kw)
 
 
 @_stage_command("train", "Train baseline and feature-set MTRS models on each split (needs features).")
 def train_cmd(**kw):
-    from kgexpr import pipeline
-    from kgexpr.rundir import RunDir
-
-    s = settings_from(kw)
-    st = pipeline.stage_train(s, RunDir(s.out))
-    click.echo(f"train: {'reused' if st.reused else 'done'} -> {st.path}")
+    _run_one("train", kw)
 
 
 @_stage_command("evaluate", "Score every model per gene, stack, and compare with the baseline (needs train).")

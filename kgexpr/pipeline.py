@@ -434,7 +434,9 @@ def stage_evaluate(s: Settings, run: RunDir) -> Stage:
     symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
     with run.writing("evaluate", key, {}, {"train": train.key}, seed=s.seed) as (tmp, info):
         rows, pair_frames, win_frames, weight_frames = [], [], [], []
-        for split, models in results.items():
+        ordered = [x for x in ("random", "drug") if x in results] + [x for x in results if x not in ("random", "drug")]
+        for split in ordered:
+            models = results[split]
             first = next(iter(models.values()))
             y_test, y_train, gene_ids = first["y_test"], first["y_train"], first["genes"]
             graph_models = [m for m in models if m != ev.BASELINE]

@@ -23,7 +23,7 @@ class Settings:
     expression: Path | None = None
     cell_line: str = "auto"
     mutation_cell_lines: str = "lincs"
-    n_genes: int = 60
+    n_genes: int = 40
     n_trees: int = 100
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
     splits: tuple[str, ...] = ("random", "drug")
