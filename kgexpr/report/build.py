@@ -95,7 +95,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
             figures.append((f"{split}: baseline vs stacking", plots.scatter_vs(wide, "baseline", "stacking", split)))
 
     if len(assoc):
-        md += ["## Learned gene associations (stage-2 importances, top 5, stacking of all models' edges)", ""]
+        md += ["## Learned gene associations (stage-2 importance, top 5 per gene, mean over the models)", ""]
         agg = (assoc.groupby(["source_symbol", "target_symbol"], as_index=False)["weight"].mean()
                .sort_values(["source_symbol", "weight"], ascending=[True, False]))
         shown = 0
