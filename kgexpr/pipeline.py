@@ -268,11 +268,20 @@ def stage_features(s: Settings, run: RunDir) -> Stage:
 # ---------------------------------------------------------------------------------- train
 
 
-def select_genes(genes: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """The paper picks its target genes at random; a seeded choice, kept in data order."""
+def select_genes(genes: pd.DataFrame, n: int, seed: int, include: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The paper picks its target genes at random: a seeded choice, kept in data order.
+
+    Genes named in ``include`` (symbols or Entrez ids, e.g. the paper's example TP53) are
+    always modelled when the data has them; the rest of the ``n`` are drawn at random.
+    """
     if n <= 0 or n >= len(genes):
         return genes.reset_index(drop=True)
-    idx = np.sort(np.random.default_rng(seed).choice(len(genes), size=n, replace=False))
+    wanted = {str(x).upper() for x in include}
+    forced = genes["symbol"].astype(str).str.upper().isin(wanted) | genes["entrez_id"].astype(str).isin(wanted)
+    forced_idx = np.flatnonzero(forced.to_numpy())[:n]
+    rest = np.setdiff1d(np.arange(len(genes)), forced_idx)
+    drawn = np.random.default_rng(seed).choice(rest, size=n - len(forced_idx), replace=False)
+    idx = np.sort(np.concatenate([forced_idx, drawn]))
     return genes.iloc[idx].reset_index(drop=True)
 
 
@@ -325,14 +334,14 @@ def stage_train(s: Settings, run: RunDir) -> Stage:
     from kgexpr.learn.mtrs import run_stage
 
     load, feats = run.require("load"), run.require("features")
-    params = {k: getattr(s, k) for k in ("n_genes", "n_trees", "features", "splits", "test_size", "learner", "seed")}
+    params = {k: getattr(s, k) for k in ("n_genes", "include_genes", "n_trees", "features", "splits", "test_size", "learner", "seed")}
     key = stable_hash([params, load.key, feats.key])
     if (st := run.done("train", key)) is not None:
         return st
     partial = run.root / "train.partial" / key  # survives interrupts: finished models are not redone
     partial.mkdir(parents=True, exist_ok=True)
     genes_all = pd.read_parquet(load.path / "genes.parquet")
-    target_genes = select_genes(genes_all, s.n_genes, s.seed)
+    target_genes = select_genes(genes_all, s.n_genes, s.seed, s.include_genes)
     Y_all = pd.read_parquet(load.path / "expression_scaled.parquet")[target_genes["entrez_id"].to_numpy()]
     samples, designs = build_designs(s, load, feats, target_genes)
     models = list(designs)

@@ -24,6 +24,7 @@ class Settings:
     cell_line: str = "auto"
     mutation_cell_lines: str = "lincs"
     n_genes: int = 40
+    include_genes: tuple[str, ...] = ("TP53",)
     n_trees: int = 100
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
     splits: tuple[str, ...] = ("random", "drug")
