@@ -60,7 +60,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     ]
     counts = load.get("counts", {})
     if counts:
-        md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))
     match = load.get("sources", {}).get("perturbagen_matching")
     if match:
         md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
