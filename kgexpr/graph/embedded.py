@@ -39,10 +39,7 @@ class EmbeddedStore(GraphStore):
     # ---- writes ---------------------------------------------------------------------------
 
     def merge_nodes(self, label: str, rows: pd.DataFrame) -> int:
-        check_label(label)
-        key = NODE_KEYS[label]
-        if key not in rows.columns:
-            raise KgexprError(f"{label} rows need a '{key}' column")
+        key = self._checked_node_key(label, rows)
         if rows.empty:
             return 0
         rows = rows.drop_duplicates(subset=[key], keep="last").copy()
@@ -55,10 +52,7 @@ class EmbeddedStore(GraphStore):
         return len(rows)
 
     def merge_edges(self, rel_type: str, rows: pd.DataFrame) -> int:
-        rt = check_rel_type(rel_type)
-        for col in ("source", "target", *rt.identity):
-            if col not in rows.columns:
-                raise KgexprError(f"{rel_type} rows need a '{col}' column")
+        rt = self._checked_rel_type(rel_type, rows)
         if rows.empty:
             return 0
         rows = rows.copy()

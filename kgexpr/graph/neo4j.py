@@ -335,10 +335,7 @@ class Neo4jStore(GraphStore):
     # ---- writes ---------------------------------------------------------------------------------
 
     def merge_nodes(self, label: str, rows: pd.DataFrame) -> int:
-        check_label(label)
-        key = NODE_KEYS[label]
-        if key not in rows.columns:
-            raise KgexprError(f"{label} rows need a '{key}' column")
+        key = self._checked_node_key(label, rows)
         if rows.empty:
             return 0
         keys = self._keys(rows[key], label, f"{label}.{key}")
@@ -357,10 +354,7 @@ class Neo4jStore(GraphStore):
 
     def _edge_payload(self, rel_type: str, rows: pd.DataFrame) -> list[dict] | None:
         """Validated, converted, de-duplicated edge rows; checks the end nodes before any write."""
-        rt = check_rel_type(rel_type)
-        for col in ("source", "target", *rt.identity):
-            if col not in rows.columns:
-                raise KgexprError(f"{rel_type} rows need a '{col}' column")
+        rt = self._checked_rel_type(rel_type, rows)
         if rows.empty:
             return None
         self.ensure_schema()

@@ -11,7 +11,8 @@ from abc import ABC, abstractmethod
 
 import pandas as pd
 
-from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES, node_id
+from kgexpr.errors import KgexprError
+from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES, RelType, check_label, check_rel_type, node_id
 
 
 class GraphStore(ABC):
@@ -47,6 +48,26 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+    # ---- row validation, shared by all backends -------------------------------------------
+
+    @staticmethod
+    def _checked_node_key(label: str, rows: pd.DataFrame) -> str:
+        """The label's key column, after checking the label and that the rows carry the key."""
+        check_label(label)
+        key = NODE_KEYS[label]
+        if key not in rows.columns:
+            raise KgexprError(f"{label} rows need a '{key}' column")
+        return key
+
+    @staticmethod
+    def _checked_rel_type(rel_type: str, rows: pd.DataFrame) -> RelType:
+        """The relationship type, after checking it and that the rows carry its identity columns."""
+        rt = check_rel_type(rel_type)
+        for col in ("source", "target", *rt.identity):
+            if col not in rows.columns:
+                raise KgexprError(f"{rel_type} rows need a '{col}' column")
+        return rt
 
     # ---- derived operations, shared by all backends -------------------------------------
 
