@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kgexpr.errors import KgexprError
+from kgexpr.learn.learners import LEARNERS
 from kgexpr.settings import Settings
 
 FEATURES_HELP = "comma-separated feature sets (cn,lpi,entropy,laplacian,lle,deepwalk,node2vec,fastrp); default all"
@@ -51,6 +52,10 @@ def model_options(fn):
         click.option("--include-genes", default="TP53", show_default=True,
                      help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
         click.option("--trees", "n_trees", type=int, default=None, help="Trees per random forest (default 100, --paper 300)."),
+        click.option("--learner", type=click.Choice(sorted(LEARNERS)), default="rf-multi", show_default=True,
+                     help="'rf-multi': one multi-output forest per block of genes (fast); 'rf': one forest per gene (the paper)."),
+        click.option("--genes-per-model", type=click.IntRange(min=1), default=None,
+                     help="Genes sharing one multi-output model (default: the learner's, 50 for rf-multi, 1 for rf)."),
         click.option("--paper", is_flag=True, help="The paper's full settings: 300 genes, 300 trees."),
         click.option("--splits", default="random,drug", show_default=True,
                      help="Test splits: 'random' (paper) and/or 'drug' (test drugs unseen in training)."),
@@ -81,6 +86,8 @@ def settings_from(kw: dict) -> Settings:
             n_trees=kw["n_trees"] if kw.get("n_trees") is not None else s.n_trees,
             include_genes=tuple(g.strip() for g in (kw.get("include_genes") or "").split(",") if g.strip()),
             splits=tuple(x.strip() for x in kw["splits"].split(",") if x.strip()),
+            learner=kw.get("learner") or s.learner,
+            genes_per_model=kw.get("genes_per_model"),
             n_jobs=kw.get("n_jobs", -1),
             dask=kw.get("dask"),
         )

@@ -323,58 +323,64 @@ def build_designs(s: Settings, load: Stage, feats: Stage, target_genes: pd.DataF
 
 
 def make_learner(s: Settings):
-    from kgexpr.learn.mtrs import default_forest
+    from kgexpr.learn.learners import get_learner
 
-    if s.learner == "rf":
-        return default_forest(s.n_trees, random_state=s.seed)
-    raise KgexprError(f"unknown learner {s.learner!r}; choose 'rf'")
+    return get_learner(s.learner)
 
 
 def stage_train(s: Settings, run: RunDir) -> Stage:
+    from kgexpr.learn.checkpoint import NpzBlockStore
     from kgexpr.learn.mtrs import run_stage
 
     load, feats = run.require("load"), run.require("features")
+    learner = make_learner(s)
     params = {k: getattr(s, k) for k in ("n_genes", "include_genes", "n_trees", "features", "splits", "test_size", "learner", "seed")}
+    per_model = s.genes_per_model or learner.targets_per_model
+    params["targets_per_model"] = per_model
     key = stable_hash([params, load.key, feats.key])
     if (st := run.done("train", key)) is not None:
         return st
-    partial = run.root / "train.partial" / key  # survives interrupts: finished models are not redone
+    partial = run.root / "train.partial" / key  # survives interrupts: finished gene blocks are not redone
     partial.mkdir(parents=True, exist_ok=True)
     genes_all = pd.read_parquet(load.path / "genes.parquet")
     target_genes = select_genes(genes_all, s.n_genes, s.seed, s.include_genes)
     Y_all = pd.read_parquet(load.path / "expression_scaled.parquet")[target_genes["entrez_id"].to_numpy()]
     samples, designs = build_designs(s, load, feats, target_genes)
     models = list(designs)
-    learner = make_learner(s)
+    estimator = learner.build(s.n_trees, s.seed)
     backend_ctx = _dask_context(s.dask)
-    n_jobs = s.n_jobs
     m = len(target_genes)
     console.print(
-        f"train: {m} genes x {len(models)} models x {len(s.splits)} splits, two MTRS stages, "
-        f"{s.learner} with {s.n_trees} trees, {len(samples)} samples"
+        f"train: {m} genes x {len(models)} models x {len(s.splits)} splits, two MTRS stages; "
+        f"{s.learner} ({learner.description}), {per_model} gene(s) per model, {s.n_trees} trees; "
+        f"{len(samples)} samples"
     )
+    kept = len(list(partial.glob("*.npz"))) + len(list((partial / "blocks").glob("*.npz")))
+    if kept:
+        console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
     import time
 
     t_fit = time.time()
+    Y = Y_all.to_numpy(np.float64)
     with backend_ctx, bar_over(len(s.splits) * len(models) * m * 2, "train (gene fits)") as advance:
         for split in s.splits:
             tr, te = split_indices(samples, split, s.test_size, s.seed)
-            Y = Y_all.to_numpy(float)
             for name in models:
                 out = partial / f"{split}__{name}.npz"
                 if out.exists():
                     advance(2 * m)
                     continue
                 d = designs[name]
-                X = d.X.to_numpy(float)
+                X = d.X.to_numpy(np.float64)
                 Xt = d.X_target
-                common = dict(random_state=s.seed, n_jobs=n_jobs, on_gene_done=lambda j, r: advance())
-                s1 = run_stage(learner, X[tr], Y[tr], X[te], X_target=None if Xt is None else Xt[tr],
-                               X_target_eval=None if Xt is None else Xt[te], stage=1, **common)
-                s2 = run_stage(learner, X[tr], Y[tr], X[te], X_target=None if Xt is None else Xt[tr],
-                               X_target_eval=None if Xt is None else Xt[te], extra=s1.held_out,
-                               extra_eval=s1.predictions, stage=2, **common)
-                imp = np.vstack([i[-m:] if i is not None else np.full(m, np.nan) for i in s2.importances])
+                blocks = NpzBlockStore(partial / "blocks", f"{split}__{name}")
+                common = dict(random_state=s.seed, n_jobs=s.n_jobs, targets_per_model=per_model,
+                              store=blocks, on_block_done=lambda genes, r: advance(len(genes)))
+                target = dict(X_target=None if Xt is None else Xt[tr], X_target_eval=None if Xt is None else Xt[te])
+                s1 = run_stage(estimator, X[tr], Y[tr], X[te], stage=1, importances="none", **target, **common)
+                s2 = run_stage(estimator, X[tr], Y[tr], X[te], extra=s1.held_out, extra_eval=s1.predictions,
+                               stage=2, importances="extra", **target, **common)
+                imp = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
                 tmp = out.with_suffix(".tmp.npz")
                 np.savez_compressed(
                     tmp, genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
@@ -383,11 +389,13 @@ def stage_train(s: Settings, run: RunDir) -> Stage:
                     n_features=np.array([X.shape[1]]),
                 )
                 os.replace(tmp, out)
+                blocks.clear()
     with run.writing("train", key, params, {"load": load.key, "features": feats.key}, seed=s.seed) as (tmp, info):
         for f in sorted(partial.glob("*.npz")):
             (tmp / f.name).write_bytes(f.read_bytes())
         target_genes.to_parquet(tmp / "target_genes.parquet", index=False)
         info.update({"genes": m, "models": models, "splits": list(s.splits), "samples": int(len(samples)),
+                     "learner": s.learner, "targets_per_model": per_model,
                      "fit_seconds_this_session": round(time.time() - t_fit, 1)})
     import shutil
 
@@ -402,7 +410,8 @@ def bar_over(total: int, description: str):
 
 
 def _dask_context(address: str | None):
-    from contextlib import nullcontext
+    """joblib's Dask backend on the scheduler at ``address``: gene blocks run on its workers."""
+    from contextlib import ExitStack, nullcontext
 
     if not address:
         return nullcontext()
@@ -411,10 +420,13 @@ def _dask_context(address: str | None):
         from joblib import parallel_config
     except ImportError as e:  # pragma: no cover - optional extra
         raise KgexprError("--dask needs the optional extra: pip install 'kgexpr[dask]'") from e
-    from contextlib import ExitStack
-
     stack = ExitStack()
-    stack.enter_context(Client(address))
+    try:
+        client = stack.enter_context(Client(address, timeout="10s"))
+    except (OSError, TimeoutError) as e:
+        raise KgexprError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+    n = len(client.scheduler_info().get("workers", {}))
+    console.print(f"train: sending gene blocks to the Dask scheduler at {address} ({n} workers)")
     stack.enter_context(parallel_config(backend="dask"))
     return stack
 

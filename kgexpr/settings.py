@@ -29,7 +29,8 @@ class Settings:
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
     splits: tuple[str, ...] = ("random", "drug")
     test_size: float = 0.25
-    learner: str = "rf"
+    learner: str = "rf-multi"
+    genes_per_model: int | None = None  # None: the learner's own block size
     seed: int = 0
     n_jobs: int = -1
     top_k: int = 5

@@ -92,7 +92,76 @@ def test_run_stage_reports_every_gene_once():
     X, Y = _data(m=5)
     seen = []
     res = run_stage(RandomForestRegressor(n_estimators=5, oob_score=True), X, Y, X[:10], random_state=0,
-                    n_jobs=1, on_gene_done=lambda j, r: seen.append(j))
+                    n_jobs=1, on_block_done=lambda genes, r: seen.extend(genes.tolist()))
     assert sorted(seen) == list(range(5))
     assert res.predictions.shape == (10, 5)
     assert np.isfinite(res.held_out).all()
+
+
+def test_per_target_importances_match_sklearn_for_one_output():
+    from kgexpr.learn.mtrs import forest_target_importances
+
+    X, Y = _data(m=1)
+    rf = RandomForestRegressor(n_estimators=20, random_state=0).fit(X, Y[:, 0])
+    np.testing.assert_allclose(forest_target_importances(rf)[0], rf.feature_importances_, rtol=1e-9, atol=1e-12)
+
+
+def test_per_target_importances_separate_the_outputs_of_one_forest():
+    from kgexpr.learn.mtrs import per_target_importances
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    Y = np.column_stack([np.sin(2 * X[:, 0]), X[:, 2] ** 2, X[:, 0] + X[:, 3]])
+    rf = RandomForestRegressor(n_estimators=30, random_state=0).fit(X, Y)
+    imp = per_target_importances(rf, 3)
+    assert imp.shape == (3, 4)
+    np.testing.assert_allclose(imp.sum(axis=1), 1.0)
+    assert imp[0].argmax() == 0 and imp[1].argmax() == 2
+    assert imp[2, [0, 3]].sum() > 0.8 and imp[2, 1] < 0.1
+
+
+def test_multi_output_blocks_learn_and_do_not_depend_on_n_jobs():
+    X, Y = _data(n=200, m=7)
+    kw = dict(n_estimators=30, targets_per_model=3, random_state=4)
+    a = MTRSRegressor(n_jobs=1, **kw).fit(X[:150], Y[:150])
+    b = MTRSRegressor(n_jobs=2, **kw).fit(X[:150], Y[:150])
+    assert [blk.tolist() for blk in a.target_blocks_] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert len(a.stage1_estimators_) == 3
+    np.testing.assert_array_equal(a.predict(X[150:]), b.predict(X[150:]))
+    assert r2_score(Y[150:], a.predict(X[150:])) > 0.6
+    assoc = a.target_associations()
+    assert assoc.shape == (7, 7) and np.isfinite(assoc).all() and np.all(np.diag(assoc) == 0)
+
+
+def test_target_specific_columns_reach_only_their_block():
+    rng = np.random.default_rng(5)
+    n, m = 240, 4
+    X = rng.normal(size=(n, 2))
+    Xt = rng.normal(size=(n, m, 1))
+    Y = Xt[:, :, 0] * 2.0
+    est = MTRSRegressor(n_estimators=40, targets_per_model=2, random_state=0).fit(X[:180], Y[:180], X_target=Xt[:180])
+    assert est.stage1_estimators_[0].n_features_in_ == 2 + 2  # X plus the two genes' own columns
+    assert r2_score(Y[180:], est.predict(X[180:], X_target=Xt[180:])) > 0.7
+
+
+def test_stage_results_come_back_from_the_store():
+    from kgexpr.learn.checkpoint import NpzBlockStore
+
+    X, Y = _data(m=5)
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = NpzBlockStore(Path(tmp), "split__model")
+        est = RandomForestRegressor(n_estimators=10, oob_score=True)
+        kw = dict(random_state=0, n_jobs=1, targets_per_model=2, store=store)
+        first = run_stage(est, X, Y, X[:10], **kw)
+        assert len(list(Path(tmp).glob("*.npz"))) == 3
+        fitted = []
+        again = run_stage(est, X, Y, X[:10], on_block_done=lambda g, r: fitted.append(r.model), **kw)
+        np.testing.assert_array_equal(first.held_out, again.held_out)
+        np.testing.assert_array_equal(first.predictions, again.predictions)
+        for a, b in zip(first.importances, again.importances):
+            np.testing.assert_array_equal(a, b)
+        store.clear()
+        assert not list(Path(tmp).glob("*.npz"))

@@ -1,32 +1,37 @@
 """Multi-target regressor stacking (Spyromitros-Xioufis et al.), as the paper uses it.
 
-Stage 1 fits one regressor per target gene on the sample features; stage 2 fits,
+Stage 1 fits regressors for the target genes on the sample features; stage 2 fits,
 per gene, a regressor on [features, stage-1 predictions of *all* genes]. The
 stage-2 training inputs are out-of-bag (random forest) or out-of-fold predictions,
 never in-sample fits, so stage 2 learns how much to trust stage 1 on unseen data.
 
-The per-gene work is a pure function of (data, gene index, seed) so genes can run
-in any order, in parallel, on a Dask cluster, or be resumed after an interrupt,
-and still give identical numbers.
+The unit of work is a *block* of target genes: one model per block. With
+``targets_per_model=1`` that is the paper's one-regressor-per-gene; a larger block
+fits one multi-output forest for many genes at once, which shares the tree building
+between genes and is what makes the full protocol take minutes instead of days.
+Blocks are fixed by the gene order and seeded by their first gene, so a block's
+result is a pure function of (data, block, seed): blocks can run in any order, in
+parallel, on a Dask cluster, or be resumed after an interrupt, with identical numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.utils.validation import check_array, check_is_fitted
 
 
-def default_forest(n_estimators: int = 300, random_state=None) -> RandomForestRegressor:
+def default_forest(n_estimators: int = 300, random_state=None, max_features=1.0) -> RandomForestRegressor:
     """The paper's learner: 300 trees, no depth or leaf limits; OOB on for stage-2 inputs."""
     return RandomForestRegressor(
-        n_estimators=n_estimators, oob_score=True, bootstrap=True, n_jobs=1, random_state=random_state
+        n_estimators=n_estimators, max_features=max_features, oob_score=True, bootstrap=True, n_jobs=1,
+        random_state=random_state,
     )
 
 
@@ -35,36 +40,121 @@ def _gene_seed(random_state, stage: int, j: int) -> int:
     return int(np.random.SeedSequence([base, stage, j]).generate_state(1)[0] % (2**31 - 1))
 
 
-def _with_target(X: np.ndarray, X_target: np.ndarray | None, j: int) -> np.ndarray:
-    if X_target is None:
-        return X
-    return np.hstack([X, X_target[:, j, :]])
+def gene_blocks(n_targets: int, targets_per_model: int) -> list[np.ndarray]:
+    """Consecutive blocks of target indices; fixed by the gene order alone, never by n_jobs."""
+    size = max(1, int(targets_per_model))
+    return [np.arange(i, min(i + size, n_targets)) for i in range(0, n_targets, size)]
+
+
+def block_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """[X, the block's target-specific columns, extra]: gene j's own columns reach only its block."""
+    parts = [X]
+    if X_target is not None:
+        parts.append(X_target[:, block, :].reshape(len(X), -1))
+    if extra is not None:
+        parts.append(extra)
+    return parts[0] if len(parts) == 1 else np.hstack(parts)
 
 
 def _uses_oob(est) -> bool:
     return bool(getattr(est, "oob_score", False)) and bool(getattr(est, "bootstrap", False))
 
 
-def fit_one(estimator, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray | None, seed: int, cv: int):
-    """Fit one gene's model; return (model, held-out train predictions, eval predictions)."""
+def per_target_importances(est, n_targets: int) -> np.ndarray | None:
+    """(n_targets, n_features) importances, one row per output of the model (None if it has none)."""
+    if getattr(est, "estimators_", None) is not None and hasattr(est.estimators_[0], "tree_"):
+        return forest_target_importances(est) if n_targets > 1 else np.asarray(est.feature_importances_, float)[None, :]
+    imp = getattr(est, "feature_importances_", None)
+    if imp is not None and n_targets == 1:
+        return np.asarray(imp, dtype=float)[None, :]
+    coef = getattr(est, "coef_", None)
+    return None if coef is None else np.abs(np.atleast_2d(np.asarray(coef, dtype=float)))
+
+
+def forest_target_importances(forest) -> np.ndarray:
+    """Mean decrease in impurity per output of a (multi-output) forest: (n_outputs, n_features).
+
+    scikit-learn reports importances summed over a forest's outputs. For a
+    squared-error split, output k's impurity decrease is w_l*w_r/w_p * (mean_l,k - mean_r,k)^2,
+    so each output's share follows from the node means the trees keep.
+    """
+    n_out, p = forest.n_outputs_, forest.n_features_in_
+    total, grown = np.zeros((n_out, p)), 0
+    for t in forest.estimators_:
+        tree = t.tree_
+        inner = np.flatnonzero(tree.children_left >= 0)
+        if not len(inner):
+            continue  # a stump without splits, left out as scikit-learn does
+        grown += 1
+        left, right = tree.children_left[inner], tree.children_right[inner]
+        w = tree.weighted_n_node_samples
+        mean = tree.value[:, :, 0]  # (nodes, outputs)
+        gain = (w[left] * w[right] / w[inner])[:, None] * (mean[left] - mean[right]) ** 2
+        per_tree = np.zeros((p, n_out))
+        np.add.at(per_tree, tree.feature[inner], gain)
+        norm = per_tree.sum(axis=0, keepdims=True)
+        total += np.divide(per_tree, norm, out=np.zeros_like(per_tree), where=norm > 0).T
+    return total / max(grown, 1)
+
+
+@dataclass
+class BlockResult:
+    """One block's output: held-out train predictions, eval predictions, importances, model."""
+
+    held_out: np.ndarray  # (n_train, b)
+    predictions: np.ndarray | None  # (n_eval, b)
+    importances: np.ndarray | None  # (b, n_kept_features)
+    model: object = None
+
+
+def fit_block(
+    estimator, X: np.ndarray, Y: np.ndarray, X_eval: np.ndarray | None, seed: int, cv: int,
+    importance_columns: slice | None = slice(None), keep_model: bool = False, n_jobs: int = 1,
+) -> BlockResult:
+    """Fit one model on targets ``Y`` (n, b); b == 1 fits a single-output model."""
+    b = Y.shape[1]
+    y = Y[:, 0] if b == 1 else Y
     est = clone(estimator)
-    if "random_state" in est.get_params():
+    params = est.get_params()
+    if "random_state" in params:
         est.set_params(random_state=seed)
+    if "n_jobs" in params:
+        est.set_params(n_jobs=n_jobs)
     est.fit(X, y)
     if _uses_oob(est):
-        held_out = np.asarray(est.oob_prediction_, dtype=float).ravel()
-        bad = ~np.isfinite(held_out)  # samples that were never out of bag (tiny forests)
+        held_out = np.asarray(est.oob_prediction_, dtype=float).reshape(len(X), b)
+        bad = ~np.isfinite(held_out).all(axis=1)  # samples that were never out of bag (tiny forests)
         if bad.any():
-            held_out[bad] = est.predict(X[bad])
+            held_out[bad] = np.asarray(est.predict(X[bad])).reshape(-1, b)
     else:
-        held_out = cross_val_predict(clone(est), X, y, cv=KFold(cv, shuffle=True, random_state=seed))
-    pred = est.predict(X_eval) if X_eval is not None and len(X_eval) else None
-    return est, held_out, pred
+        folds = KFold(cv, shuffle=True, random_state=seed)
+        held_out = np.asarray(cross_val_predict(clone(est), X, y, cv=folds), dtype=float).reshape(len(X), b)
+    pred = None
+    if X_eval is not None and len(X_eval):
+        pred = np.asarray(est.predict(X_eval), dtype=float).reshape(len(X_eval), b)
+    imp = None
+    if importance_columns is not None:
+        full = per_target_importances(est, b)
+        imp = None if full is None else full[:, importance_columns]
+    if "n_jobs" in params:
+        est.set_params(n_jobs=1)
+    return BlockResult(held_out, pred, imp, est if keep_model else None)
 
 
-def importances_of(est) -> np.ndarray | None:
-    imp = getattr(est, "feature_importances_", None)
-    return None if imp is None else np.asarray(imp, dtype=float)
+def _fit_block_task(index, estimator, X, X_target, extra, X_eval, X_target_eval, extra_eval, Y, block, seed, cv,
+                    importance_columns, keep_model, n_jobs):
+    # module level, arrays as arguments: joblib memory-maps them once for all workers
+    Xb = block_design(X, X_target, block, extra)
+    Xe = None if X_eval is None else block_design(X_eval, X_target_eval, block, extra_eval)
+    return index, fit_block(estimator, Xb, Y[:, block], Xe, seed, cv, importance_columns, keep_model, n_jobs)
+
+
+class BlockStore(Protocol):
+    """Where finished blocks go (and come back from after an interrupt)."""
+
+    def load(self, stage: int, block_index: int) -> BlockResult | None: ...
+
+    def save(self, stage: int, block_index: int, result: BlockResult) -> None: ...
 
 
 @dataclass
@@ -73,8 +163,12 @@ class StageResult:
 
     held_out: np.ndarray  # (n_train, n_targets) OOB / out-of-fold predictions
     predictions: np.ndarray | None  # (n_eval, n_targets)
-    importances: list = field(default_factory=list)  # per gene, or None
-    models: list | None = None
+    importances: list = field(default_factory=list)  # per gene: 1-D array, or None
+    models: list | None = None  # per block
+    blocks: list = field(default_factory=list)
+
+
+IMPORTANCES = ("all", "extra", "none")
 
 
 def run_stage(
@@ -92,44 +186,67 @@ def run_stage(
     cv: int = 5,
     keep_models: bool = False,
     n_jobs: int | None = None,
-    genes: list[int] | None = None,
-    on_gene_done: Callable[[int, tuple], None] | None = None,
+    targets_per_model: int = 1,
+    importances: str = "all",
+    store: BlockStore | None = None,
+    on_block_done: Callable[[np.ndarray, BlockResult], None] | None = None,
     backend: str | None = None,
 ) -> StageResult:
-    """Fit one regressor per target column of ``Y`` in parallel over genes.
+    """Fit the models of one stage, in parallel over gene blocks.
 
-    ``extra``/``extra_eval`` are appended to every gene's inputs (stage 2: the stage-1
-    predictions of all genes). ``on_gene_done(j, (held_out, pred, importances))`` lets a
-    caller checkpoint each finished gene.
+    ``extra``/``extra_eval`` are appended to every block's inputs (stage 2: the stage-1
+    predictions of all genes). ``importances``: "all" columns, only the "extra" ones
+    (stage 2's gene->gene part), or "none". ``store`` checkpoints each finished block
+    and supplies those finished before; ``on_block_done(genes, result)`` is called for
+    every block, stored or new.
     """
+    if importances not in IMPORTANCES:
+        raise ValueError(f"importances must be one of {IMPORTANCES}")
     n, m = Y.shape
-    genes = list(range(m)) if genes is None else genes
-
-    def design(j, A, At, E):
-        Xj = _with_target(A, At, j)
-        return Xj if E is None else np.hstack([Xj, E])
-
-    def work(j):
-        Xj = design(j, X, X_target, extra)
-        Xe = None if X_eval is None else design(j, X_eval, X_target_eval, extra_eval)
-        est, held, pred = fit_one(estimator, Xj, Y[:, j], Xe, _gene_seed(random_state, stage, j), cv)
-        return j, held, pred, importances_of(est), (est if keep_models else None)
-
+    blocks = gene_blocks(m, targets_per_model)
+    n_extra = 0 if extra is None else extra.shape[1]
+    cols = {"all": slice(None), "extra": slice(-n_extra, None) if n_extra else slice(0, 0), "none": None}[importances]
     held_out = np.zeros((n, m))
     preds = None if X_eval is None else np.zeros((len(X_eval), m))
     imps: list = [None] * m
-    models = [None] * m if keep_models else None
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", backend=backend)
-    for j, held, pred, imp, est in parallel(delayed(work)(j) for j in genes):
-        held_out[:, j] = held
+    models = [None] * len(blocks) if keep_models else None
+
+    def collect(i: int, r: BlockResult):
+        block = blocks[i]
+        held_out[:, block] = r.held_out
         if preds is not None:
-            preds[:, j] = pred
-        imps[j] = imp
+            preds[:, block] = r.predictions
+        if r.importances is not None:
+            for row, j in zip(r.importances, block):
+                imps[j] = row
         if models is not None:
-            models[j] = est
-        if on_gene_done is not None:
-            on_gene_done(j, (held, pred, imp))
-    return StageResult(held_out=held_out, predictions=preds, importances=imps, models=models)
+            models[i] = r.model
+        if on_block_done is not None:
+            on_block_done(block, r)
+
+    todo = []
+    for i in range(len(blocks)):
+        r = None if store is None or keep_models else store.load(stage, i)
+        if r is None:
+            todo.append(i)
+        else:
+            collect(i, r)
+    # few blocks, many cores: let each model use the spare cores (forests give the same trees for any n_jobs)
+    workers = 1 if backend not in (None, "loky", "threading", "multiprocessing") else effective_n_jobs(n_jobs)
+    inner = max(1, workers // max(1, len(todo)))
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", backend=backend)
+    tasks = (
+        delayed(_fit_block_task)(
+            i, estimator, X, X_target, extra, X_eval, X_target_eval, extra_eval, Y, blocks[i],
+            _gene_seed(random_state, stage, int(blocks[i][0])), cv, cols, keep_models, inner,
+        )
+        for i in todo
+    )
+    for i, r in parallel(tasks):
+        if store is not None:
+            store.save(stage, i, r)
+        collect(i, r)
+    return StageResult(held_out=held_out, predictions=preds, importances=imps, models=models, blocks=blocks)
 
 
 class MTRSRegressor(RegressorMixin, BaseEstimator):
@@ -137,12 +254,16 @@ class MTRSRegressor(RegressorMixin, BaseEstimator):
 
     ``fit(X, Y, X_target=None)``: ``Y`` is (n_samples, n_targets); ``X_target`` is an
     optional (n_samples, n_targets, k) array of target-specific columns (e.g. the
-    perturbing drug's graph similarity to gene j) appended only to gene j's inputs.
+    perturbing drug's graph similarity to gene j) given only to gene j's model (or its
+    block's). ``targets_per_model=1`` is the paper's one regressor per gene; larger
+    values fit one multi-output regressor per block of that many genes.
     """
 
-    def __init__(self, estimator=None, n_estimators: int = 300, cv: int = 5, n_jobs=None, random_state=None):
+    def __init__(self, estimator=None, n_estimators: int = 300, targets_per_model: int = 1, cv: int = 5,
+                 n_jobs=None, random_state=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
+        self.targets_per_model = targets_per_model
         self.cv = cv
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -161,9 +282,11 @@ class MTRSRegressor(RegressorMixin, BaseEstimator):
             X_target = np.asarray(X_target, dtype=np.float64)
             if X_target.ndim != 3 or X_target.shape[:2] != Y.shape:
                 raise ValueError(f"X_target must have shape (n_samples, n_targets, k), got {X_target.shape}")
-        common = dict(random_state=self.random_state, cv=self.cv, keep_models=True, n_jobs=self.n_jobs)
-        s1 = run_stage(self._base(), X, Y, None, X_target=X_target, stage=1, **common)
+        common = dict(random_state=self.random_state, cv=self.cv, keep_models=True, n_jobs=self.n_jobs,
+                      targets_per_model=self.targets_per_model)
+        s1 = run_stage(self._base(), X, Y, None, X_target=X_target, stage=1, importances="none", **common)
         s2 = run_stage(self._base(), X, Y, None, X_target=X_target, extra=s1.held_out, stage=2, **common)
+        self.target_blocks_ = s1.blocks
         self.stage1_estimators_ = s1.models
         self.stage2_estimators_ = s2.models
         self.stage1_oob_predictions_ = s1.held_out
@@ -171,9 +294,8 @@ class MTRSRegressor(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.n_targets_ = Y.shape[1]
         self.n_target_features_ = 0 if X_target is None else X_target.shape[2]
-        self.stage2_importances_ = np.vstack(
-            [imp if imp is not None else np.full(X.shape[1] + self.n_target_features_ + Y.shape[1], np.nan) for imp in s2.importances]
-        )
+        # gene j's inputs: X, its block's target columns, then all stage-1 predictions (last n_targets)
+        self.stage2_importances_ = [imp for imp in s2.importances]
         return self
 
     def _check_X(self, X, X_target):
@@ -185,23 +307,25 @@ class MTRSRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("X_target must be given exactly when it was given to fit")
         return X, (None if X_target is None else np.asarray(X_target, dtype=np.float64))
 
+    def _predict_with(self, models, X, X_target, extra):
+        out = np.zeros((len(X), self.n_targets_))
+        for block, est in zip(self.target_blocks_, models):
+            out[:, block] = np.asarray(est.predict(block_design(X, X_target, block, extra))).reshape(len(X), -1)
+        return out
+
     def predict_stage1(self, X, X_target=None):
         X, X_target = self._check_X(X, X_target)
-        return np.column_stack(
-            [est.predict(_with_target(X, X_target, j)) for j, est in enumerate(self.stage1_estimators_)]
-        )
+        return self._predict_with(self.stage1_estimators_, X, X_target, None)
 
     def predict(self, X, X_target=None):
         X, X_target = self._check_X(X, X_target)
-        Z = self.predict_stage1(X, X_target)
-        out = np.column_stack(
-            [est.predict(np.hstack([_with_target(X, X_target, j), Z])) for j, est in enumerate(self.stage2_estimators_)]
-        )
-        return out
+        Z = self._predict_with(self.stage1_estimators_, X, X_target, None)
+        return self._predict_with(self.stage2_estimators_, X, X_target, Z)
 
     def target_associations(self) -> np.ndarray:
         """(n_targets, n_targets) stage-2 importance of gene k's stage-1 prediction in gene j's model (diagonal 0)."""
         check_is_fitted(self, "stage2_importances_")
-        block = self.stage2_importances_[:, -self.n_targets_ :].copy()
+        m = self.n_targets_
+        block = np.vstack([imp[-m:] if imp is not None else np.full(m, np.nan) for imp in self.stage2_importances_])
         np.fill_diagonal(block, 0.0)
         return block
