@@ -8,7 +8,7 @@ On the same data, split and designs (baseline + every feature set), it runs
   (a) the reference: for every model and gene, sklearn RandomForestRegressor(300,
       n_jobs=-1) exactly as the paper describes, stage-2 inputs being the stage-1
       models' *in-sample* predictions;
-  (b) kgexpr's engine (``--learner``, default rf-multi) through ``run_stage``;
+  (b) kgexpr's engine (``--learner``, default rf-projected) through ``run_stages``;
 
 each in its own child process, so wall time, CPU time (process + its workers) and
 peak RSS are that phase's alone. Both run on an N-gene panel (``--genes``), where
@@ -105,23 +105,24 @@ def phase_reference(args):
 
 
 def phase_engine(args, n_genes):
+    """kgexpr's training as the pipeline runs it: stage 1 of every model, then stage 2."""
     from kgexpr.learn.learners import get_learner
-    from kgexpr.learn.mtrs import run_stage
+    from kgexpr.learn.mtrs import StageInputs, run_stages
 
     s, designs, Y, tr, te = _inputs(args, n_genes)
     learner = get_learner(args.learner)
     est = learner.build(args.trees, s.seed)
-    final = {}
+    inputs = {}
     for name, d in designs.items():
         X, Xt = d.X.to_numpy(float), d.X_target
-        target = dict(X_target=None if Xt is None else Xt[tr], X_target_eval=None if Xt is None else Xt[te])
-        common = dict(random_state=s.seed, n_jobs=-1, targets_per_model=learner.targets_per_model)
-        s1 = run_stage(est, X[tr], Y[tr], X[te], stage=1, importances="none", **target, **common)
-        s2 = run_stage(est, X[tr], Y[tr], X[te], extra=s1.held_out, extra_eval=s1.predictions, stage=2,
-                       importances="extra", **target, **common)
-        final[name] = s2.predictions
-        print(f"  engine ({n_genes} genes): {name} done", flush=True)
-    return {"scores": _scores(final, Y[te])}
+        inputs[name] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr], None if Xt is None else Xt[te])
+    common = dict(random_state=s.seed, n_jobs=-1, targets_per_model=learner.targets_per_model)
+    s1 = run_stages(est, inputs, stage=1, importances="none", **common)
+    for name, p in inputs.items():
+        p.extra, p.extra_eval = s1[name].held_out, s1[name].predictions
+    s2 = run_stages(est, inputs, stage=2, importances="extra", **common)
+    print(f"  engine ({n_genes} genes): done", flush=True)
+    return {"scores": _scores({name: r.predictions for name, r in s2.items()}, Y[te])}
 
 
 def phase_extrapolate(args):
@@ -214,7 +215,7 @@ def main(argv=None):
     p.add_argument("--genes", type=int, default=20, help="panel size for the head-to-head comparison")
     p.add_argument("--panel", type=int, default=300, help="full protocol panel (the paper: 300)")
     p.add_argument("--trees", type=int, default=300)
-    p.add_argument("--learner", default="rf-multi")
+    p.add_argument("--learner", default="rf-projected")
     p.add_argument("--split", default="random")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timed-genes", type=int, default=2, help="reference genes timed per model for the extrapolation")

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from kgexpr.errors import KgexprError
-from kgexpr.learn.learners import LEARNERS
+from kgexpr.learn.learners import DEFAULT_LEARNER, LEARNERS
 from kgexpr.settings import Settings
 
 FEATURES_HELP = "comma-separated feature sets (cn,lpi,entropy,laplacian,lle,deepwalk,node2vec,fastrp); default all"
@@ -48,14 +48,15 @@ def model_options(fn):
                      help="Cell line to model; 'auto' = MCF7 if it has compound samples, else the best covered line."),
         click.option("--features", "features", default=None, help=FEATURES_HELP),
         click.option("--genes", "n_genes", type=int, default=None,
-                     help="Number of target genes (seeded random choice; default 40, --paper 300; 0 = all)."),
+                     help="Number of target genes (seeded random choice; default 300 as the paper; 0 = all)."),
         click.option("--include-genes", default="TP53", show_default=True,
                      help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
-        click.option("--trees", "n_trees", type=int, default=None, help="Trees per random forest (default 100, --paper 300)."),
-        click.option("--learner", type=click.Choice(sorted(LEARNERS)), default="rf-multi", show_default=True,
-                     help="'rf-multi': one multi-output forest per block of genes (fast); 'rf': one forest per gene (the paper)."),
+        click.option("--trees", "n_trees", type=int, default=None, help="Trees per random forest (default 300, as the paper)."),
+        click.option("--learner", type=click.Choice(sorted(LEARNERS)), default=DEFAULT_LEARNER, show_default=True,
+                     help="'rf-projected': one forest per block of 300 genes, splitting on random projections of "
+                          "their expression (fast); 'rf': one forest per gene, as the paper (slow)."),
         click.option("--genes-per-model", type=click.IntRange(min=1), default=None,
-                     help="Genes sharing one multi-output model (default: the learner's, 50 for rf-multi, 1 for rf)."),
+                     help="Genes sharing one model (default: the learner's, 300 for rf-projected, 1 for rf)."),
         click.option("--paper", is_flag=True, help="The paper's full settings: 300 genes, 300 trees."),
         click.option("--splits", default="random,drug", show_default=True,
                      help="Test splits: 'random' (paper) and/or 'drug' (test drugs unseen in training)."),

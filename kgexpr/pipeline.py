@@ -330,7 +330,7 @@ def make_learner(s: Settings):
 
 def stage_train(s: Settings, run: RunDir) -> Stage:
     from kgexpr.learn.checkpoint import NpzBlockStore
-    from kgexpr.learn.mtrs import run_stage
+    from kgexpr.learn.mtrs import StageInputs, run_stages
 
     load, feats = run.require("load"), run.require("features")
     learner = make_learner(s)
@@ -365,31 +365,40 @@ def stage_train(s: Settings, run: RunDir) -> Stage:
     with backend_ctx, bar_over(len(s.splits) * len(models) * m * 2, "train (gene fits)") as advance:
         for split in s.splits:
             tr, te = split_indices(samples, split, s.test_size, s.seed)
+            todo = []
             for name in models:
-                out = partial / f"{split}__{name}.npz"
-                if out.exists():
+                if (partial / f"{split}__{name}.npz").exists():
                     advance(2 * m)
-                    continue
+                else:
+                    todo.append(name)
+            if not todo:
+                continue
+            stores = {name: NpzBlockStore(partial / "blocks", f"{split}__{name}") for name in todo}
+            inputs = {}
+            for name in todo:
                 d = designs[name]
-                X = d.X.to_numpy(np.float64)
-                Xt = d.X_target
-                blocks = NpzBlockStore(partial / "blocks", f"{split}__{name}")
-                common = dict(random_state=s.seed, n_jobs=s.n_jobs, targets_per_model=per_model,
-                              store=blocks, on_block_done=lambda genes, r: advance(len(genes)))
-                target = dict(X_target=None if Xt is None else Xt[tr], X_target_eval=None if Xt is None else Xt[te])
-                s1 = run_stage(estimator, X[tr], Y[tr], X[te], stage=1, importances="none", **target, **common)
-                s2 = run_stage(estimator, X[tr], Y[tr], X[te], extra=s1.held_out, extra_eval=s1.predictions,
-                               stage=2, importances="extra", **target, **common)
-                imp = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
+                X, Xt = d.X.to_numpy(np.float64), d.X_target
+                inputs[name] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
+                                           None if Xt is None else Xt[te], store=stores[name])
+            common = dict(random_state=s.seed, n_jobs=s.n_jobs, targets_per_model=per_model,
+                          on_block_done=lambda name, genes, r: advance(len(genes)))
+            # stage 1 of every model, then stage 2 on its out-of-bag predictions
+            s1 = run_stages(estimator, inputs, stage=1, importances="none", **common)
+            for name, p in inputs.items():
+                p.extra, p.extra_eval = s1[name].held_out, s1[name].predictions
+            s2 = run_stages(estimator, inputs, stage=2, importances="extra", **common)
+            for name in todo:
+                imp = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2[name].importances])
+                out = partial / f"{split}__{name}.npz"
                 tmp = out.with_suffix(".tmp.npz")
                 np.savez_compressed(
                     tmp, genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
-                    y_train=Y[tr], y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
-                    stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=imp,
-                    n_features=np.array([X.shape[1]]),
+                    y_train=Y[tr], y_test=Y[te], stage1_test=s1[name].predictions, stage2_test=s2[name].predictions,
+                    stage1_oob=s1[name].held_out, stage2_oob=s2[name].held_out, importances=imp,
+                    n_features=np.array([designs[name].X.shape[1]]),
                 )
                 os.replace(tmp, out)
-                blocks.clear()
+                stores[name].clear()
     with run.writing("train", key, params, {"load": load.key, "features": feats.key}, seed=s.seed) as (tmp, info):
         for f in sorted(partial.glob("*.npz")):
             (tmp / f.name).write_bytes(f.read_bytes())

@@ -23,13 +23,13 @@ class Settings:
     expression: Path | None = None
     cell_line: str = "auto"
     mutation_cell_lines: str = "lincs"
-    n_genes: int = 40
+    n_genes: int = 300
     include_genes: tuple[str, ...] = ("TP53",)
-    n_trees: int = 100
+    n_trees: int = 300
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
     splits: tuple[str, ...] = ("random", "drug")
     test_size: float = 0.25
-    learner: str = "rf-multi"
+    learner: str = "rf-projected"
     genes_per_model: int | None = None  # None: the learner's own block size
     seed: int = 0
     n_jobs: int = -1

@@ -62,6 +62,8 @@ def _uses_oob(est) -> bool:
 
 def per_target_importances(est, n_targets: int) -> np.ndarray | None:
     """(n_targets, n_features) importances, one row per output of the model (None if it has none)."""
+    if getattr(est, "target_importances_", None) is not None:
+        return np.asarray(est.target_importances_, dtype=float)
     if getattr(est, "estimators_", None) is not None and hasattr(est.estimators_[0], "tree_"):
         return forest_target_importances(est) if n_targets > 1 else np.asarray(est.feature_importances_, float)[None, :]
     imp = getattr(est, "feature_importances_", None)
@@ -171,6 +173,99 @@ class StageResult:
 IMPORTANCES = ("all", "extra", "none")
 
 
+@dataclass
+class StageInputs:
+    """One model's data for a stage (``extra``: inputs every gene sees, e.g. stage-1 predictions)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    X_eval: np.ndarray | None = None
+    X_target: np.ndarray | None = None
+    X_target_eval: np.ndarray | None = None
+    extra: np.ndarray | None = None
+    extra_eval: np.ndarray | None = None
+    store: BlockStore | None = None
+
+
+def run_stages(
+    estimator,
+    problems: dict[str, StageInputs],
+    *,
+    stage: int = 1,
+    random_state=None,
+    cv: int = 5,
+    keep_models: bool = False,
+    n_jobs: int | None = None,
+    targets_per_model: int = 1,
+    importances: str = "all",
+    on_block_done: Callable[[str, np.ndarray, BlockResult], None] | None = None,
+    backend: str | None = None,
+) -> dict[str, StageResult]:
+    """Fit one stage of several models (e.g. the baseline and every feature set) together.
+
+    All (model, gene block) fits go to one pool, so the cores stay busy however the
+    work divides. ``importances``: keep "all" columns, only the "extra" ones (stage 2's
+    gene->gene part), or "none". A problem's ``store`` checkpoints each finished block
+    and hands back those finished before; ``on_block_done(name, genes, result)`` is
+    called for every block, stored or new.
+    """
+    if importances not in IMPORTANCES:
+        raise ValueError(f"importances must be one of {IMPORTANCES}")
+    results: dict[str, StageResult] = {}
+    todo = []
+    for name, p in problems.items():
+        n, m = p.Y.shape
+        blocks = gene_blocks(m, targets_per_model)
+        res = StageResult(
+            held_out=np.zeros((n, m)), predictions=None if p.X_eval is None else np.zeros((len(p.X_eval), m)),
+            importances=[None] * m, models=[None] * len(blocks) if keep_models else None, blocks=blocks,
+        )
+        results[name] = res
+        for i in range(len(blocks)):
+            r = None if p.store is None or keep_models else p.store.load(stage, i)
+            if r is None:
+                todo.append((name, i))
+            else:
+                _collect(res, i, r)
+                if on_block_done is not None:
+                    on_block_done(name, blocks[i], r)
+    # few fits, many cores: let each model use the spare cores (forests give the same trees for any n_jobs)
+    workers = 1 if backend not in (None, "loky", "threading", "multiprocessing") else effective_n_jobs(n_jobs)
+    inner = max(1, workers // max(1, len(todo)))
+
+    def task(name, i):
+        p = problems[name]
+        block = results[name].blocks[i]
+        n_extra = 0 if p.extra is None else p.extra.shape[1]
+        cols = {"all": slice(None), "extra": slice(-n_extra, None) if n_extra else slice(0, 0), "none": None}[importances]
+        return delayed(_fit_block_task)(
+            (name, i), estimator, p.X, p.X_target, p.extra, p.X_eval, p.X_target_eval, p.extra_eval, p.Y, block,
+            _gene_seed(random_state, stage, int(block[0])), cv, cols, keep_models, inner,
+        )
+
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", backend=backend)
+    for (name, i), r in parallel(task(name, i) for name, i in todo):
+        p = problems[name]
+        if p.store is not None:
+            p.store.save(stage, i, r)
+        _collect(results[name], i, r)
+        if on_block_done is not None:
+            on_block_done(name, results[name].blocks[i], r)
+    return results
+
+
+def _collect(res: StageResult, i: int, r: BlockResult) -> None:
+    block = res.blocks[i]
+    res.held_out[:, block] = r.held_out
+    if res.predictions is not None:
+        res.predictions[:, block] = r.predictions
+    if r.importances is not None:
+        for row, j in zip(r.importances, block):
+            res.importances[j] = row
+    if res.models is not None:
+        res.models[i] = r.model
+
+
 def run_stage(
     estimator,
     X: np.ndarray,
@@ -181,72 +276,14 @@ def run_stage(
     X_target_eval=None,
     extra=None,
     extra_eval=None,
-    stage: int = 1,
-    random_state=None,
-    cv: int = 5,
-    keep_models: bool = False,
-    n_jobs: int | None = None,
-    targets_per_model: int = 1,
-    importances: str = "all",
     store: BlockStore | None = None,
     on_block_done: Callable[[np.ndarray, BlockResult], None] | None = None,
-    backend: str | None = None,
+    **kw,
 ) -> StageResult:
-    """Fit the models of one stage, in parallel over gene blocks.
-
-    ``extra``/``extra_eval`` are appended to every block's inputs (stage 2: the stage-1
-    predictions of all genes). ``importances``: "all" columns, only the "extra" ones
-    (stage 2's gene->gene part), or "none". ``store`` checkpoints each finished block
-    and supplies those finished before; ``on_block_done(genes, result)`` is called for
-    every block, stored or new.
-    """
-    if importances not in IMPORTANCES:
-        raise ValueError(f"importances must be one of {IMPORTANCES}")
-    n, m = Y.shape
-    blocks = gene_blocks(m, targets_per_model)
-    n_extra = 0 if extra is None else extra.shape[1]
-    cols = {"all": slice(None), "extra": slice(-n_extra, None) if n_extra else slice(0, 0), "none": None}[importances]
-    held_out = np.zeros((n, m))
-    preds = None if X_eval is None else np.zeros((len(X_eval), m))
-    imps: list = [None] * m
-    models = [None] * len(blocks) if keep_models else None
-
-    def collect(i: int, r: BlockResult):
-        block = blocks[i]
-        held_out[:, block] = r.held_out
-        if preds is not None:
-            preds[:, block] = r.predictions
-        if r.importances is not None:
-            for row, j in zip(r.importances, block):
-                imps[j] = row
-        if models is not None:
-            models[i] = r.model
-        if on_block_done is not None:
-            on_block_done(block, r)
-
-    todo = []
-    for i in range(len(blocks)):
-        r = None if store is None or keep_models else store.load(stage, i)
-        if r is None:
-            todo.append(i)
-        else:
-            collect(i, r)
-    # few blocks, many cores: let each model use the spare cores (forests give the same trees for any n_jobs)
-    workers = 1 if backend not in (None, "loky", "threading", "multiprocessing") else effective_n_jobs(n_jobs)
-    inner = max(1, workers // max(1, len(todo)))
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", backend=backend)
-    tasks = (
-        delayed(_fit_block_task)(
-            i, estimator, X, X_target, extra, X_eval, X_target_eval, extra_eval, Y, blocks[i],
-            _gene_seed(random_state, stage, int(blocks[i][0])), cv, cols, keep_models, inner,
-        )
-        for i in todo
-    )
-    for i, r in parallel(tasks):
-        if store is not None:
-            store.save(stage, i, r)
-        collect(i, r)
-    return StageResult(held_out=held_out, predictions=preds, importances=imps, models=models, blocks=blocks)
+    """One stage of one model: ``run_stages`` with a single problem."""
+    problem = StageInputs(X, Y, X_eval, X_target, X_target_eval, extra, extra_eval, store)
+    callback = None if on_block_done is None else (lambda _name, genes, r: on_block_done(genes, r))
+    return run_stages(estimator, {"model": problem}, on_block_done=callback, **kw)["model"]
 
 
 class MTRSRegressor(RegressorMixin, BaseEstimator):

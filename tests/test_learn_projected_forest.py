@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import r2_score
+
+from kgexpr.learn import MTRSRegressor, ProjectedForestRegressor
+
+
+def _many_outputs(n=300, p=6, m=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    # 40 genes driven by 3 programmes (co-expression), plus noise
+    programmes = np.column_stack([np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2], np.abs(X[:, 3])])
+    Y = programmes @ rng.normal(size=(3, m)) + 0.1 * rng.normal(size=(n, m))
+    return X, Y
+
+
+def test_estimator_conventions_and_shapes():
+    est = ProjectedForestRegressor(n_estimators=15, n_components=4, random_state=0)
+    assert clone(est).get_params() == est.get_params()
+    X, Y = _many_outputs()
+    with pytest.raises(Exception):
+        est.predict(X)
+    est.fit(X, Y)
+    assert est.predict(X).shape == Y.shape
+    assert est.oob_prediction_.shape == Y.shape
+    assert est.target_importances_.shape == (Y.shape[1], X.shape[1])
+    one = ProjectedForestRegressor(n_estimators=15, random_state=0).fit(X, Y[:, 0])
+    assert one.predict(X).shape == (len(X),) and one.oob_prediction_.shape == (len(X),)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(X[:, :3])
+
+
+def test_learns_many_outputs_through_a_small_projection():
+    from sklearn.ensemble import RandomForestRegressor
+
+    X, Y = _many_outputs()
+    est = ProjectedForestRegressor(n_estimators=60, n_components=4, max_features=1.0, random_state=0).fit(X[:220], Y[:220])
+    full = RandomForestRegressor(n_estimators=60, random_state=0).fit(X[:220], Y[:220])  # splits on all 40 outputs
+    r2 = r2_score(Y[220:], est.predict(X[220:]))
+    assert r2 > 0.3 and r2 > r2_score(Y[220:], full.predict(X[220:])) - 0.05
+    # out-of-bag predictions are honest: worse on the training data than in-sample ones
+    assert np.mean((est.oob_prediction_ - Y[:220]) ** 2) > 1.5 * np.mean((est.predict(X[:220]) - Y[:220]) ** 2)
+
+
+def test_leaves_hold_the_mean_of_every_original_output():
+    X, Y = _many_outputs(n=120, m=30)
+    est = ProjectedForestRegressor(n_estimators=1, n_components=3, min_samples_leaf=6, bootstrap=False,
+                                   oob_score=False, random_state=1).fit(X, Y)
+    leaves = est.estimators_[0].apply(X.astype(np.float32))
+    expected = np.vstack([Y[leaves == leaf].mean(axis=0) for leaf in leaves])
+    np.testing.assert_allclose(est.predict(X), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_same_seed_same_forest_for_any_n_jobs():
+    X, Y = _many_outputs()
+    a = ProjectedForestRegressor(n_estimators=20, n_jobs=1, random_state=3).fit(X, Y)
+    b = ProjectedForestRegressor(n_estimators=20, n_jobs=2, random_state=3).fit(X, Y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_array_equal(a.oob_prediction_, b.oob_prediction_)
+    c = ProjectedForestRegressor(n_estimators=20, random_state=4).fit(X, Y)
+    assert not np.array_equal(a.predict(X), c.predict(X))
+
+
+def test_per_gene_importances_find_each_genes_driver():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 5))
+    Y = np.column_stack([np.sin(2 * X[:, 0])] * 10 + [X[:, 4] ** 2] * 10) + 0.05 * rng.normal(size=(400, 20))
+    est = ProjectedForestRegressor(n_estimators=40, n_components=4, max_features=1.0, random_state=0).fit(X, Y)
+    imp = est.target_importances_
+    np.testing.assert_allclose(imp.sum(axis=1), 1.0)
+    assert (imp[:10].argmax(axis=1) == 0).all() and (imp[10:].argmax(axis=1) == 4).all()
+
+
+def test_as_the_learner_of_mtrs_blocks():
+    X, Y = _many_outputs()
+    est = MTRSRegressor(ProjectedForestRegressor(n_estimators=30, n_components=4), targets_per_model=25,
+                        random_state=0).fit(X[:220], Y[:220])
+    assert len(est.stage1_estimators_) == 2
+    assert r2_score(Y[220:], est.predict(X[220:])) > 0.3
+    assoc = est.target_associations()
+    assert assoc.shape == (40, 40) and np.isfinite(assoc).all()
