@@ -57,7 +57,8 @@ def model_options(fn):
                           "their expression (fast); 'rf': one forest per gene, as the paper (slow)."),
         click.option("--genes-per-model", type=click.IntRange(min=1), default=None,
                      help="Genes sharing one model (default: the learner's, 300 for rf-projected, 1 for rf)."),
-        click.option("--paper", is_flag=True, help="The paper's full settings: 300 genes, 300 trees."),
+        click.option("--paper", is_flag=True,
+                     help="The paper's sizes, 300 genes x 300 trees (the defaults); add --learner rf for its per-gene forests."),
         click.option("--splits", default="random,drug", show_default=True,
                      help="Test splits: 'random' (paper) and/or 'drug' (test drugs unseen in training)."),
         click.option("--n-jobs", type=int, default=-1, show_default=True, help="Parallel gene fits (-1 = all cores)."),
@@ -247,8 +248,8 @@ def run_cmd(**kw):
     s = settings_from(kw)
     run = RunDir(s.out)
     console.print(
-        f"kgexpr run -> {s.out}  ({s.n_genes or 'all'} genes, {s.n_trees} trees, features {','.join(s.features)}; "
-        f"defaults sized to finish in under 10 minutes on 2 cores, --paper for 300 genes x 300 trees)"
+        f"kgexpr run -> {s.out}  ({s.n_genes or 'all'} genes, learner {s.learner}, {s.n_trees} trees, "
+        f"features {','.join(s.features)}, splits {','.join(s.splits)})"
     )
     pipeline.stage_load(s, run)
     pipeline.stage_features(s, run)
