@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -179,20 +178,69 @@ def _passthrough(args, **extra):
     return out
 
 
+class _TreeRSS:
+    """Peak summed resident memory of this process and all its descendants, sampled from /proc.
+
+    (ru_maxrss is inherited across exec on Linux, so a child's own figure can be its
+    parent's; sampling the process tree measures what the phase itself used.)
+    """
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+
+        self.peak_kb, self.interval = 0, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree_kb(root: int) -> int:
+        parents, rss = {}, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/status") as f:
+                    fields = dict(line.split(":", 1) for line in f if ":" in line)
+                parents[int(entry)] = int(fields["PPid"])
+                rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+            except (OSError, KeyError, ValueError):
+                continue
+        tree, frontier = {root}, [root]
+        while frontier:
+            kids = [p for p, pp in parents.items() if pp in frontier and p not in tree]
+            tree.update(kids)
+            frontier = kids
+        return sum(rss.get(p, 0) for p in tree)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, self._tree_kb(os.getpid()))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        if os.path.isdir("/proc"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def _measured(fn):
     from joblib.externals.loky import get_reusable_executor
 
     t0, c0 = time.perf_counter(), os.times()
-    result = fn()
-    get_reusable_executor().shutdown(wait=True)  # reap the workers so their CPU time counts below
+    with _TreeRSS() as rss:
+        result = fn()
+        get_reusable_executor().shutdown(wait=True)  # reap the workers so their CPU time counts below
     c1 = os.times()
     cpu = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) + (
         c1.children_system - c0.children_system)
-    kib = 1 if sys.platform != "darwin" else 1 / 1024
     result.update({
         "wall_s": round(time.perf_counter() - t0, 2), "cpu_s": round(cpu, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1024, 1),
-        "peak_worker_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1024, 1),
+        "peak_rss_mb": round(rss.peak_kb / 1024, 1),  # this process + its workers, summed
     })
     return result
 
@@ -226,12 +274,12 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     if args.phase:
-        fn = {"reference": lambda: phase_reference(args), "engine": lambda: phase_engine(args, args.genes),
+        fn = {"prepare": lambda: (prepare(args), {})[1], "reference": lambda: phase_reference(args), "engine": lambda: phase_engine(args, args.genes),
               "engine-panel": lambda: phase_engine(args, args.panel), "extrapolate": lambda: phase_extrapolate(args)}
         Path(args.phase_out).write_text(json.dumps(_measured(fn[args.phase])))
         return
 
-    prepare(args)
+    _child(args, "prepare")
     result = {"machine": machine(), "settings": {k: v for k, v in vars(args).items() if not k.startswith("phase")}}
     print(f"== engine ({args.learner}), {args.genes} genes", flush=True)
     eng = _child(args, "engine")
@@ -262,9 +310,10 @@ def main(argv=None):
         }
         lines += [
             f"{args.genes} genes: reference {rm['wall_s']:.1f} s wall / {rm['cpu_s']:.1f} s CPU / {rm['peak_rss_mb']:.0f} MB;"
-            f" engine {em['wall_s']:.1f} s wall / {em['cpu_s']:.1f} s CPU / {em['peak_rss_mb']:.0f} MB"
-            f" (+ workers {em['peak_worker_rss_mb']:.0f} MB); ratio {ratio_small:.1f}x",
-            f"{args.panel} genes: engine {e_pan['wall_s']:.1f} s wall (measured); reference "
+            f" engine {em['wall_s']:.1f} s wall / {em['cpu_s']:.1f} s CPU / {em['peak_rss_mb']:.0f} MB;"
+            f" ratio {ratio_small:.1f}x (peak RSS: the phase's processes summed)",
+            f"{args.panel} genes: engine {e_pan['wall_s']:.1f} s wall / {e_pan['cpu_s']:.1f} s CPU / "
+            f"{e_pan['peak_rss_mb']:.0f} MB (measured); reference "
             f"{rx['extrapolated_wall_s']:.0f} s (EXTRAPOLATED from {rx['timed_genes']} timed genes per model); "
             f"ratio {ratio_panel:.0f}x",
             "median test R^2 per model (reference / engine / difference):",

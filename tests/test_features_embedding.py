@@ -235,6 +235,43 @@ def test_lle_sparse_path_matches_dense(monkeypatch):
     np.testing.assert_allclose(M @ Y, Y * np.array(sparse.attrs["eigenvalues"]), atol=1e-8)
 
 
+def _scale_free(n: int, m: int, seed: int) -> sp.csr_matrix:
+    """Preferential attachment (hubs), seeded."""
+    rng = np.random.default_rng(seed)
+    targets, repeated, rows, cols = list(range(m)), [], [], []
+    for v in range(m, n):
+        for t in set(targets):
+            rows.append(v)
+            cols.append(t)
+        repeated += targets + [v] * m
+        targets = [repeated[i] for i in rng.integers(0, len(repeated), m)]
+    A = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    A = ((A + A.T) > 0).astype(float)
+    return A.tocsr()
+
+
+@pytest.mark.parametrize("solver", ["lobpcg", "shift-invert"])
+def test_graph_lle_large_component_solvers_match_dense(monkeypatch, solver):
+    A = _scale_free(400, 3, seed=2)
+    n = A.shape[0]
+    B = (sp.identity(n, format="csr") - emb.graph_lle_weights(A)).tocsr()
+    M = (B.T @ B).toarray()
+    dense = np.linalg.eigvalsh(M)[1:7]  # the graph is connected: one trivial 0
+    monkeypatch.setattr(emb, "DENSE_MAX", 50)
+    if solver == "shift-invert":
+        monkeypatch.setattr(emb, "_lle_lobpcg", lambda *a: None)
+    Y, lam = emb.locally_linear_embedding(A, 6, seed=0, neighbours="graph")
+    np.testing.assert_allclose(lam, dense, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(M @ Y, Y * lam, atol=1e-4 * dense.max())
+
+
+def test_lobpcg_reports_non_convergence(monkeypatch):
+    A = _scale_free(400, 3, seed=2)
+    B = (sp.identity(400, format="csr") - emb.graph_lle_weights(A)).tocsr()
+    monkeypatch.setattr(emb, "LOBPCG_MAXITER", 1)
+    assert emb._lle_lobpcg(B, 6, np.full(400, 1 / 20.0), np.random.default_rng(0)) is None
+
+
 # --------------------------------------------------------------------------------------------
 # walks
 # --------------------------------------------------------------------------------------------

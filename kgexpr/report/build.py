@@ -67,8 +67,10 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     p = train_m.get("params", {})
     if p:
         md.append(
-            f"- models: {p.get('n_genes')} target genes (seeded random choice), {p.get('learner')} with "
-            f"{p.get('n_trees')} trees, two-stage MTRS, splits {', '.join(p.get('splits', []))}, seed {p.get('seed')}"
+            f"- models: {train_m.get('info', {}).get('genes', p.get('n_genes'))} target genes "
+            f"({'all' if not p.get('n_genes') else 'seeded random choice'}), {p.get('learner')} with "
+            f"{p.get('n_trees')} trees, {p.get('targets_per_model', 1)} gene(s) per model, two-stage MTRS, "
+            f"splits {', '.join(p.get('splits', []))}, seed {p.get('seed')}"
         )
     if feats_m.get("info"):
         md.append(f"- feature graph: {feats_m['info'].get('nodes')} nodes, {feats_m['info'].get('edges')} undirected edges")
