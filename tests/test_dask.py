@@ -23,24 +23,20 @@ def _prepare(out, demo_data):
 def _train(out, demo_data, *extra):
     res = CliRunner().invoke(main, ["train", "--data-dir", str(demo_data), "--out", str(out), *ARGS, *extra])
     assert res.exit_code == 0, res.output
-    files = sorted((out / "train").glob("*.npz"))
-    arrays = {}
-    for f in files:
-        with np.load(f) as z:
-            arrays.update({f"{f.name}:{k}": z[k] for k in z.files})
-    return arrays
 
 
-def test_dask_cluster_gives_the_local_results(demo_data, tmp_path):
+def test_dask_cluster_gives_the_local_results(demo_data, tmp_path, train_arrays):
     for name in ("local", "dask"):
         _prepare(tmp_path / name, demo_data)
-    local = _train(tmp_path / "local", demo_data, "--n-jobs", "1")
+    _train(tmp_path / "local", demo_data, "--n-jobs", "1")
+    local = train_arrays(tmp_path / "local")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
-            remote = _train(tmp_path / "dask", demo_data, "--dask", cluster.scheduler_address)
+            _train(tmp_path / "dask", demo_data, "--dask", cluster.scheduler_address)
         # the fits really ran on the cluster: 3 models x 2 stages x 3 blocks of genes
         workers = {t["worker"] for t in stream.data}
         assert len(stream.data) >= 18 and workers
+    remote = train_arrays(tmp_path / "dask")
     assert local.keys() == remote.keys()
     for k in local:
         np.testing.assert_array_equal(local[k], remote[k], err_msg=k)

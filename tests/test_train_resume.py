@@ -28,17 +28,7 @@ def _train_cmd(out, demo_data):
     return [sys.executable, "-m", "kgexpr", "train", "--data-dir", str(demo_data), "--out", str(out), *TRAIN]
 
 
-def _arrays(out):
-    files = sorted((out / "train").glob("*.npz"))
-    assert files
-    result = {}
-    for f in files:
-        with np.load(f) as z:
-            result.update({f"{f.name}:{k}": z[k] for k in z.files})
-    return result
-
-
-def test_killed_training_resumes_with_identical_results(demo_data, tmp_path):
+def test_killed_training_resumes_with_identical_results(demo_data, tmp_path, train_arrays):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     for out in (whole, killed):
         _prepare(out, demo_data)
@@ -64,7 +54,7 @@ def test_killed_training_resumes_with_identical_results(demo_data, tmp_path):
     res = subprocess.run(_train_cmd(killed, demo_data), capture_output=True, text=True)
     assert res.returncode == 0, res.stderr + res.stdout
     assert "resuming an interrupted run" in res.stdout
-    a, b = _arrays(whole), _arrays(killed)
+    a, b = train_arrays(whole), train_arrays(killed)
     assert a.keys() == b.keys()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
