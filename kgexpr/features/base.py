@@ -53,8 +53,17 @@ class FeatureMethod:
 REGISTRY: dict[str, FeatureMethod] = {}
 
 
-def register(name: str, kind: Kind, description: str = "", **defaults):
+def register(name: str, kind: Kind, description: str = ""):
+    """Register ``fn``; its tunable parameters and defaults are its keyword-only arguments (bar ``seed``)."""
+
     def deco(fn):
+        import inspect
+
+        defaults = {
+            k: p.default
+            for k, p in inspect.signature(fn).parameters.items()
+            if p.kind is p.KEYWORD_ONLY and k != "seed"
+        }
         REGISTRY[name] = FeatureMethod(name=name, kind=kind, compute=fn, defaults=defaults, description=description)
         return fn
 

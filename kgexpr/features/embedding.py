@@ -197,7 +197,6 @@ def laplacian_eigenmaps(A: sp.csr_matrix, dim: int, seed: int = 0) -> tuple[np.n
     "laplacian",
     "embedding",
     "Laplacian eigenmaps: L f = λ D f on the graph itself (W = A); dim smallest non-trivial",
-    dim=16,
 )
 def laplacian(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None = None, *, seed: int = 0, dim: int = 16) -> pd.DataFrame:
     """Laplacian eigenmaps (Belkin & Niyogi 2003) with W = A.
@@ -440,10 +439,6 @@ def locally_linear_embedding(
     "lle",
     "embedding",
     "Locally linear embedding (graph neighbours as in GEM; or k-NN of adjacency rows), dim smallest non-trivial",
-    dim=16,
-    k=10,
-    reg=1e-3,
-    neighbours="graph",
 )
 def lle(
     graph: GraphView,
@@ -528,13 +523,6 @@ _SKIPGRAM_DOC = """
     "deepwalk",
     "embedding",
     "DeepWalk: uniform random walks + skip-gram",
-    dim=32,
-    walk_length=40,
-    walks_per_node=10,
-    window=5,
-    epochs=1,
-    negative=5,
-    workers=1,
 )
 def deepwalk(
     graph: GraphView,
@@ -566,15 +554,6 @@ deepwalk.__doc__ = "DeepWalk (Perozzi et al. 2014): uniform random walks (walks.
     "node2vec",
     "embedding",
     "node2vec: second-order biased random walks (p, q) + skip-gram",
-    dim=32,
-    p=1.0,
-    q=0.5,
-    walk_length=40,
-    walks_per_node=5,
-    window=5,
-    epochs=1,
-    negative=5,
-    workers=1,
 )
 def node2vec(
     graph: GraphView,
@@ -619,11 +598,6 @@ node2vec.__doc__ = (
     "fastrp",
     "embedding",
     "FastRP: very sparse random projection of D^-1 A powers (Chen et al. 2019)",
-    dim=64,
-    iteration_weights=(0.0, 1.0, 1.0, 1.0),
-    density=1.0 / 3.0,
-    normalization_strength=0.0,
-    self_influence=0.0,
 )
 def fastrp(
     graph: GraphView,

@@ -97,7 +97,7 @@ def common_neighbours(graph: GraphView, rows: Sequence[str], panel: Sequence[str
 # --------------------------------------------------------------------------------------------
 
 
-@register("lpi", "similarity", "Local path index A² + β·A³ (0 when x == y)", beta=0.01)
+@register("lpi", "similarity", "Local path index A² + β·A³ (0 when x == y)")
 def local_path_index(
     graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None = None, *, seed: int = 0, beta: float = 0.01
 ) -> pd.DataFrame:

@@ -27,10 +27,10 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.utils.validation import check_array, check_is_fitted
 
 
-def default_forest(n_estimators: int = 300, random_state=None, max_features=1.0) -> RandomForestRegressor:
+def default_forest(n_estimators: int = 300, random_state=None) -> RandomForestRegressor:
     """The paper's learner: 300 trees, no depth or leaf limits; OOB on for stage-2 inputs."""
     return RandomForestRegressor(
-        n_estimators=n_estimators, max_features=max_features, oob_score=True, bootstrap=True, n_jobs=1,
+        n_estimators=n_estimators, max_features=1.0, oob_score=True, bootstrap=True, n_jobs=1,
         random_state=random_state,
     )
 
