@@ -23,7 +23,7 @@ from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES
 pytest_plugins = ["neo4j_fixtures"]  # the neo4j_server / neo4j_store fixtures
 
 pytestmark = pytest.mark.neo4j
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def small(store) -> None:
