@@ -106,7 +106,7 @@ def phase_reference(args):
 def phase_engine(args, n_genes):
     """kgexpr's training as the pipeline runs it: stage 1 of every model, then stage 2."""
     from kgexpr.learn.learners import get_learner
-    from kgexpr.learn.mtrs import StageInputs, run_stages
+    from kgexpr.learn.engine import StageInputs, run_stages
 
     s, designs, Y, tr, te = _inputs(args, n_genes)
     learner = get_learner(args.learner)

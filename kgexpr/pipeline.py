@@ -330,7 +330,7 @@ def make_learner(s: Settings):
 
 def stage_train(s: Settings, run: RunDir) -> Stage:
     from kgexpr.learn.checkpoint import NpzBlockStore
-    from kgexpr.learn.mtrs import StageInputs, run_stages
+    from kgexpr.learn.engine import StageInputs, run_stages
 
     load, feats = run.require("load"), run.require("features")
     learner = make_learner(s)

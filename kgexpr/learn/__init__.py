@@ -1,6 +1,7 @@
-"""Learning: the MTRS estimator, the per-model training plan, stacking."""
+"""Learning: the MTRS engine and protocol, the MTRS estimator, the named learners."""
 
-from kgexpr.learn.mtrs import MTRSRegressor, default_forest, run_stage, run_stages
+from kgexpr.learn.engine import default_forest, fit_two_stages, run_stage, run_stages
+from kgexpr.learn.mtrs import MTRSRegressor
 from kgexpr.learn.projected_forest import ProjectedForestRegressor
 
-__all__ = ["MTRSRegressor", "ProjectedForestRegressor", "default_forest", "run_stage", "run_stages"]
+__all__ = ["MTRSRegressor", "ProjectedForestRegressor", "default_forest", "fit_two_stages", "run_stage", "run_stages"]

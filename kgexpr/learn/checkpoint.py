@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kgexpr.learn.mtrs import BlockResult
+from kgexpr.learn.engine import BlockResult
 
 
 class NpzBlockStore:

@@ -30,7 +30,7 @@ class Learner:
 
 
 def _rf(n_trees: int, seed: int):
-    from kgexpr.learn.mtrs import default_forest
+    from kgexpr.learn.engine import default_forest
 
     return default_forest(n_trees, random_state=seed)
 

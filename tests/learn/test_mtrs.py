@@ -6,7 +6,7 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 
 from kgexpr.learn import MTRSRegressor
-from kgexpr.learn.mtrs import run_stage
+from kgexpr.learn.engine import run_stage
 
 
 def _data(n=160, p=6, m=4, seed=0):
@@ -99,7 +99,7 @@ def test_run_stage_reports_every_gene_once():
 
 
 def test_per_target_importances_match_sklearn_for_one_output():
-    from kgexpr.learn.mtrs import forest_target_importances
+    from kgexpr.learn.engine import forest_target_importances
 
     X, Y = _data(m=1)
     rf = RandomForestRegressor(n_estimators=20, random_state=0).fit(X, Y[:, 0])
@@ -107,7 +107,7 @@ def test_per_target_importances_match_sklearn_for_one_output():
 
 
 def test_per_target_importances_separate_the_outputs_of_one_forest():
-    from kgexpr.learn.mtrs import per_target_importances
+    from kgexpr.learn.engine import per_target_importances
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, 4))
