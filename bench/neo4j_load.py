@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kgexpr.graph.cypher import load_query  # noqa: E402
-from kgexpr.graph.neo4j import Neo4jStore, _props  # noqa: E402
+from kgexpr.graph.neo4j import Neo4jStore  # noqa: E402
+from kgexpr.graph.neo4j_values import property_maps as _props  # noqa: E402
 from kgexpr.sources.kgml import read_kgml_dir  # noqa: E402
 
 GOAL_ROWS_PER_S = 20_000

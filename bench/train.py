@@ -41,33 +41,33 @@ def _settings(args, n_genes):
     from kgexpr.settings import Settings
 
     return Settings(out=Path(args.run_dir), data_dir=Path(args.data_dir) if args.data_dir else None,
-                    n_genes=n_genes, n_trees=args.trees, learner=args.learner, seed=args.seed)
+                    n_genes=n_genes, n_trees=args.trees, learner=args.learner, seed=args.seed).resolved().validate()
 
 
 def prepare(args):
-    """Load + features into the bench run directory (cached there after the first time)."""
-    from kgexpr import pipeline
-    from kgexpr.rundir import RunDir
+    """Load + features into the bench run directory (reused there after the first time)."""
+    from kgexpr.stages import run_stage
 
-    s = _settings(args, args.genes)
-    run = RunDir(s.out)
-    pipeline.stage_load(s, run)
-    pipeline.stage_features(s, run)
+    run_stage("features", _settings(args, args.genes))
 
 
 def _inputs(args, n_genes):
-    from kgexpr import pipeline
+    """The training stage's own designs, targets and split, read from the bench run directory."""
+    from kgexpr import artifacts as A
+    from kgexpr.learn.splits import split_indices
+    from kgexpr.learn.targets import select_genes
     from kgexpr.rundir import RunDir
+    from kgexpr.stages import STAGES, StageContext
+    from kgexpr.stages.train import designs_for
 
     s = _settings(args, n_genes)
     run = RunDir(s.out)
-    load, feats = run.require("load"), run.require("features")
-    import pandas as pd
-
-    genes = pipeline.select_genes(pd.read_parquet(load.path / "genes.parquet"), n_genes, s.seed, s.include_genes)
-    Y = pd.read_parquet(load.path / "expression_scaled.parquet")[genes["entrez_id"].to_numpy()].to_numpy(float)
-    samples, designs = pipeline.build_designs(s, load, feats, genes)
-    tr, te = pipeline.split_indices(samples, args.split, s.test_size, s.seed)
+    spec = STAGES[A.TRAIN]
+    ctx = StageContext(spec, s, run, {name: run.require(name) for name in spec.needs})
+    genes = select_genes(ctx.read(A.GENES), n_genes, s.seed, s.include_genes, strict=False)
+    Y = ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(float)
+    samples, designs = designs_for(ctx, genes)
+    tr, te = split_indices(samples, args.split, s.test_size, s.seed)
     return s, designs, Y, tr, te
 
 
@@ -105,21 +105,17 @@ def phase_reference(args):
 
 def phase_engine(args, n_genes):
     """kgexpr's training as the pipeline runs it: stage 1 of every model, then stage 2."""
-    from kgexpr.learn.learners import get_learner
-    from kgexpr.learn.engine import StageInputs, run_stages
+    from kgexpr.learn.engine import StageInputs, fit_two_stages
+    from kgexpr.stages.train import learner_setup
 
     s, designs, Y, tr, te = _inputs(args, n_genes)
-    learner = get_learner(args.learner)
-    est = learner.build(args.trees, s.seed)
+    est, per_model = learner_setup(s)
     inputs = {}
     for name, d in designs.items():
         X, Xt = d.X.to_numpy(float), d.X_target
         inputs[name] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr], None if Xt is None else Xt[te])
-    common = dict(random_state=s.seed, n_jobs=-1, targets_per_model=learner.targets_per_model)
-    s1 = run_stages(est, inputs, stage=1, importances="none", **common)
-    for name, p in inputs.items():
-        p.extra, p.extra_eval = s1[name].held_out, s1[name].predictions
-    s2 = run_stages(est, inputs, stage=2, importances="extra", **common)
+    fitted = fit_two_stages(est, inputs, random_state=s.seed, n_jobs=-1, targets_per_model=per_model)
+    s2 = {name: r.stage2 for name, r in fitted.items()}
     print(f"  engine ({n_genes} genes): done", flush=True)
     return {"scores": _scores({name: r.predictions for name, r in s2.items()}, Y[te])}
 

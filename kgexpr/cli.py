@@ -1,39 +1,48 @@
-"""The ``kgexpr`` command line: one command per stage, and ``run`` for all of them."""
+"""The ``kgexpr`` command line: one command per stage, and ``run`` for all of them.
+
+Every option's default is :class:`~kgexpr.settings.Settings`' own; the options become
+one ``Settings`` (environment resolved once, every value checked) before any stage
+starts, so a bad option is one ``error:`` line and exit code 2.
+"""
 
 from __future__ import annotations
 
 import functools
-import os
+import json
 import subprocess
 import sys
-from dataclasses import replace
+import time
 from pathlib import Path
 
 import click
 
 from kgexpr.errors import KgexprError
-from kgexpr.learn.learners import DEFAULT_LEARNER, LEARNERS
 from kgexpr.settings import Settings
 
-FEATURES_HELP = "comma-separated feature sets (cn,lpi,entropy,laplacian,lle,deepwalk,node2vec,fastrp); default all"
+D = Settings.default
+
+
+def _csv(values) -> str:
+    return ",".join(values)
 
 
 def common_options(fn):
     """Options every stage command takes (so any stage can be run alone on a run directory)."""
-
     opts = [
-        click.option("--out", "out", type=click.Path(path_type=Path), default=Path("runs/default"), show_default=True,
+        click.option("--out", "out", type=click.Path(path_type=Path), default=D("out"), show_default=True,
                      help="Run directory: every stage writes its artifacts and manifest here."),
         click.option("--data-dir", type=click.Path(path_type=Path), default=None,
                      help="Folder with the public data (default: $KGEXPR_DATA, else ../shared/data)."),
         click.option("--demo", is_flag=True, help="Use the generated, clearly labelled SIMULATED data set."),
-        click.option("--backend", type=click.Choice(["embedded", "neo4j"]), default="embedded", show_default=True,
-                     help="Graph store: in-process (no server) or a Neo4j + GDS server."),
-        click.option("--neo4j-uri", default=None, help="Bolt URI (default $NEO4J_URI or bolt://127.0.0.1:7687); password from $NEO4J_PASSWORD."),
+        click.option("--backend", default=D("backend"), show_default=True,
+                     help="Graph store: 'embedded' (in-process, no server) or 'neo4j' (a Neo4j + GDS server)."),
+        click.option("--neo4j-uri", default=None,
+                     help="Bolt URI (default $NEO4J_URI or bolt://127.0.0.1:7687); password from $NEO4J_PASSWORD."),
         click.option("--neo4j-user", default=None, help="Neo4j user (default $NEO4J_USER or neo4j)."),
         click.option("--neo4j-clear", is_flag=True,
-                     help="Empty the Neo4j database before loading (otherwise the load merges into what is there)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed for gene choice, splits, walks and forests."),
+                     help="Empty the graph store before loading (otherwise the load merges into what is there)."),
+        click.option("--seed", type=int, default=D("seed"), show_default=True,
+                     help="Seed for gene choice, splits, walks and forests."),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -41,59 +50,93 @@ def common_options(fn):
 
 
 def model_options(fn):
+    from kgexpr.features import available_methods
+    from kgexpr.learn.learners import LEARNERS
+
     opts = [
-        click.option("--expression", type=click.Path(exists=True, path_type=Path), default=None,
-                     help="LINCS .gct/.gctx file (default: the largest real one in the data directory)."),
-        click.option("--cell-line", default="auto", show_default=True,
-                     help="Cell line to model; 'auto' = MCF7 if it has compound samples, else the best covered line."),
-        click.option("--features", "features", default=None, help=FEATURES_HELP),
-        click.option("--genes", "n_genes", type=int, default=None,
-                     help="Number of target genes (seeded random choice; default 300 as the paper; 0 = all)."),
-        click.option("--include-genes", default="TP53", show_default=True,
+        click.option("--expression", type=click.Path(path_type=Path), default=None,
+                     help="LINCS .gct/.gctx file (default: the first one the data directory lists, a .gctx before "
+                          "a .gct of the same name)."),
+        click.option("--cell-line", default=D("cell_line"), show_default=True,
+                     help="Cell line to model; 'auto' = MCF7 if it has at least 50 compound samples, else the "
+                          "line with the most."),
+        click.option("--features", "features", default=_csv(D("features")), show_default=True,
+                     help=f"Comma-separated feature sets, from {', '.join(available_methods())}."),
+        click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE",
+                     help="A feature method's parameter, e.g. lpi.beta=0.02 or deepwalk.dim=64 (repeatable)."),
+        click.option("--genes", "n_genes", type=int, default=D("n_genes"), show_default=True,
+                     help="Number of target genes (seeded random choice, as the paper; 0 = all)."),
+        click.option("--include-genes", default=_csv(D("include_genes")), show_default=True,
                      help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
-        click.option("--trees", "n_trees", type=int, default=None, help="Trees per random forest (default 300, as the paper)."),
-        click.option("--learner", type=click.Choice(sorted(LEARNERS)), default=DEFAULT_LEARNER, show_default=True,
-                     help="'rf-projected': one forest per block of 300 genes, splitting on random projections of "
-                          "their expression (fast); 'rf': one forest per gene, as the paper (slow)."),
-        click.option("--genes-per-model", type=click.IntRange(min=1), default=None,
+        click.option("--trees", "n_trees", type=int, default=D("n_trees"), show_default=True,
+                     help="Trees per random forest (the paper: 300)."),
+        click.option("--learner", default=D("learner"), show_default=True,
+                     help=f"One of {', '.join(LEARNERS)}. 'rf-projected': one forest per block of 300 genes, "
+                          "splitting on random projections of their expression (fast); 'rf': one forest per "
+                          "gene, as the paper (slow)."),
+        click.option("--learner-param", "learner_params", multiple=True, metavar="NAME=VALUE",
+                     help="A hyper-parameter of the learner's estimator, e.g. n_components=8 (repeatable)."),
+        click.option("--genes-per-model", type=int, default=None,
                      help="Genes sharing one model (default: the learner's, 300 for rf-projected, 1 for rf)."),
-        click.option("--paper", is_flag=True,
-                     help="The paper's sizes, 300 genes x 300 trees (the defaults); add --learner rf for its per-gene forests."),
-        click.option("--splits", default="random,drug", show_default=True,
+        click.option("--splits", default=_csv(D("splits")), show_default=True,
                      help="Test splits: 'random' (paper) and/or 'drug' (test drugs unseen in training)."),
-        click.option("--n-jobs", type=int, default=-1, show_default=True, help="Parallel gene fits (-1 = all cores)."),
-        click.option("--dask", "dask", default=None, metavar="ADDRESS", help="Send gene fits to a Dask scheduler (pip install kgexpr[dask])."),
+        click.option("--n-jobs", type=int, default=D("n_jobs"), show_default=True,
+                     help="Parallel gene-block fits (-1 = all cores)."),
+        click.option("--dask", "dask", default=None, metavar="ADDRESS",
+                     help="Send gene-block fits to a Dask scheduler (pip install kgexpr[dask])."),
     ]
     for o in reversed(opts):
         fn = o(fn)
     return fn
 
 
+def _split_names(text: str | None) -> tuple[str, ...]:
+    return tuple(x.strip() for x in (text or "").split(",") if x.strip())
+
+
+def _value(text: str):
+    """A parameter value as JSON when it parses (numbers, true/false, lists), else the string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _assignments(items, option: str, nested: bool) -> dict:
+    out: dict = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            form = "METHOD.NAME=VALUE" if nested else "NAME=VALUE"
+            raise KgexprError(f"{option} {item!r}: expected {form}")
+        if nested:
+            method, dot, param = name.partition(".")
+            if not dot or not method or not param:
+                raise KgexprError(f"{option} {item!r}: expected METHOD.NAME=VALUE, e.g. lpi.beta=0.02")
+            out.setdefault(method, {})[param] = _value(value)
+        else:
+            out[name] = _value(value)
+    return out
+
+
 def settings_from(kw: dict) -> Settings:
-    s = Settings(
-        out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False), backend=kw["backend"],
-        neo4j_uri=kw.get("neo4j_uri"), neo4j_user=kw.get("neo4j_user") or os.environ.get("NEO4J_USER", "neo4j"),
-        seed=kw.get("seed", 0), neo4j_clear=kw.get("neo4j_clear", False),
-    )
+    """The command's options as checked, environment-resolved Settings."""
+    values = dict(out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False), backend=kw["backend"],
+                  neo4j_uri=kw.get("neo4j_uri"), neo4j_user=kw.get("neo4j_user"), seed=kw["seed"],
+                  neo4j_clear=kw.get("neo4j_clear", False))
     if "cell_line" in kw:
-        if kw.get("paper"):
-            s = s.with_paper()
-        feats = kw.get("features")
-        s = replace(
-            s,
-            expression=kw.get("expression"),
-            cell_line=kw["cell_line"],
-            features=tuple(f.strip() for f in feats.split(",") if f.strip()) if feats else s.features,
-            n_genes=kw["n_genes"] if kw.get("n_genes") is not None else s.n_genes,
-            n_trees=kw["n_trees"] if kw.get("n_trees") is not None else s.n_trees,
-            include_genes=tuple(g.strip() for g in (kw.get("include_genes") or "").split(",") if g.strip()),
-            splits=tuple(x.strip() for x in kw["splits"].split(",") if x.strip()),
-            learner=kw.get("learner") or s.learner,
-            genes_per_model=kw.get("genes_per_model"),
-            n_jobs=kw.get("n_jobs", -1),
-            dask=kw.get("dask"),
+        values.update(
+            expression=kw.get("expression"), cell_line=kw["cell_line"], features=_split_names(kw["features"]),
+            feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
+            n_genes=kw["n_genes"], n_trees=kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
+            splits=_split_names(kw["splits"]), learner=kw["learner"],
+            learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
+            genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),
         )
-    return s
+    if "top" in kw:
+        values["top_k"] = kw["top"]
+    return Settings(**values).resolved().validate()
 
 
 def reports_errors(fn):
@@ -119,7 +162,8 @@ def main():
     """Predict drug-induced gene expression (LINCS L1000) with knowledge-graph features.
 
     \b
-    Stages, in order (each writes into the run directory --out):
+    Stages, in order (each writes into the run directory --out; each runs the
+    stages before it first, reusing those whose inputs are unchanged):
       load      parse KEGG / drug targets / cell-line mutations / LINCS, build the graph
       features  graph features per node (cn, lpi, entropy, laplacian, lle, deepwalk, node2vec, fastrp)
       train     MTRS random forests: a baseline and one model per feature set, per split
@@ -132,23 +176,18 @@ def main():
     """
 
 
-def _stage_command(name: str, help_text: str, with_model: bool = True):
+def _stage_command(name: str, help_text: str):
     def deco(fn):
-        fn = reports_errors(fn)
-        if with_model:
-            fn = model_options(fn)
-        fn = common_options(fn)
-        return main.command(name=name, help=help_text)(fn)
+        return main.command(name=name, help=help_text)(common_options(model_options(reports_errors(fn))))
 
     return deco
 
 
 def _run_one(stage: str, kw: dict):
-    from kgexpr import pipeline
-    from kgexpr.rundir import RunDir
+    from kgexpr.stages import run_stage
 
     s = settings_from(kw)
-    st = getattr(pipeline, f"stage_{stage}")(s, RunDir(s.out))
+    st = run_stage(stage, s)
     click.echo(f"{stage}: {'reused' if st.reused else 'done'} -> {st.path}")
     return st
 
@@ -158,52 +197,50 @@ def load_cmd(**kw):
     _run_one("load", kw)
 
 
-@_stage_command("features", "Compute the graph feature sets (needs load).")
+@_stage_command("features", "Compute the graph feature sets (after load).")
 def features_cmd(**kw):
     _run_one("features", kw)
 
 
-@_stage_command("train", "Train baseline and feature-set MTRS models on each split (needs features).")
+@_stage_command("train", "Train baseline and feature-set MTRS models on each split (after features).")
 def train_cmd(**kw):
     _run_one("train", kw)
 
 
-@_stage_command("evaluate", "Score every model per gene, stack, and compare with the baseline (needs train).")
+@_stage_command("evaluate", "Score every model per gene, stack, and compare with the baseline (after train).")
 def evaluate_cmd(**kw):
-    from kgexpr import pipeline
+    from kgexpr import artifacts as A
     from kgexpr.report.build import verdict_lines
-    from kgexpr.rundir import RunDir
 
-    import pandas as pd
-
-    s = settings_from(kw)
-    st = pipeline.stage_evaluate(s, RunDir(s.out))
-    pairs = pd.read_csv(st.path / "pairwise_vs_baseline.csv")
+    st = _run_one("evaluate", kw)
+    pairs = A.PAIRWISE.read(st.path)
     for split, df in pairs.groupby("split", sort=False):
         click.echo(f"[{split} split]")
         for line in verdict_lines(df):
             click.echo(f"  {line}")
 
 
-@main.command("explain", help="Print the learned associations of GENE (symbol or Entrez id); without GENE, compute and write them back.")
+@main.command("explain", help="Without GENE: compute the learned associations and write them back into the graph. "
+                              "With GENE (symbol or Entrez id): print its associations from the run directory.")
 @click.argument("gene", required=False)
 @common_options
 @model_options
-@click.option("--top", type=int, default=5, show_default=True, help="Associations per gene.")
+@click.option("--top", type=int, default=D("top_k"), show_default=True, help="Associations per gene.")
 @reports_errors
-def explain_cmd(gene, top, **kw):
-    from kgexpr import pipeline
-    from kgexpr.rundir import RunDir
+def explain_cmd(gene, **kw):
+    from kgexpr import artifacts as A
 
-    s = replace(settings_from(kw), top_k=top)
-    run = RunDir(s.out)
-    st = pipeline.stage_explain(s, run)
     if gene is None:
+        st = _run_one("explain", kw)
         click.echo(f"explain: {st.manifest.get('info', {}).get('written')} associations written -> {st.path}")
         return
-    import pandas as pd
+    folder = Path(kw["out"]) / A.EXPLAIN
+    if not A.ASSOCIATIONS.exists(folder):
+        raise KgexprError(f"{kw['out']} has no learned associations yet (run 'kgexpr explain --out {kw['out']}')")
+    print_gene(A.ASSOCIATIONS.read(folder), gene, kw["top"], kw["out"])
 
-    assoc = pd.read_parquet(st.path / "associations.parquet")
+
+def print_gene(assoc, gene: str, top: int, out) -> None:
     key = gene.strip()
     mask = assoc["source_symbol"].astype(str).str.upper() == key.upper()
     if key.isdigit():
@@ -212,13 +249,14 @@ def explain_cmd(gene, top, **kw):
     if hits.empty:
         modelled = sorted(assoc["source_symbol"].dropna().unique())
         raise KgexprError(
-            f"{gene} is not among the modelled genes of {s.out} ({len(modelled)} genes, e.g. {', '.join(modelled[:8])}); "
+            f"{gene} is not among the modelled genes of {out} ({len(modelled)} genes, e.g. {', '.join(modelled[:8])}); "
             "use --genes 0 to model all landmark genes"
         )
     agg = (hits.groupby(["target", "target_symbol"], as_index=False)
            .agg(weight=("weight", "mean"), models=("feature_set", lambda x: ",".join(sorted(set(x)))))
            .sort_values("weight", ascending=False).head(top))
-    click.echo(f"{hits['source_symbol'].iloc[0]}: genes whose predicted expression most improves its model (stage-2 importance, mean over models)")
+    click.echo(f"{hits['source_symbol'].iloc[0]}: genes whose predicted expression most improves its model "
+               "(stage-2 importance, mean over models)")
     for i, r in enumerate(agg.itertuples(), 1):
         click.echo(f"  {i}. {r.target_symbol:<10} Entrez {r.target:<8} importance {r.weight:.4f}  [{r.models}]")
 
@@ -230,32 +268,24 @@ def explain_cmd(gene, top, **kw):
 def report_cmd(run_dir, out):
     from kgexpr.report import write_report
 
-    root = run_dir or out or Path("runs/default")
+    root = run_dir or out or D("out")
     md, page = write_report(root)
     click.echo(f"report: {page}\nsummary: {md}")
 
 
 @_stage_command("run", "Run every stage: load, features, train, evaluate, explain, report.")
 def run_cmd(**kw):
-    from kgexpr import pipeline
     from kgexpr.progress import console
     from kgexpr.report import write_report
-    from kgexpr.rundir import RunDir
-
-    import time
+    from kgexpr.stages import run_all
 
     t0 = time.time()
     s = settings_from(kw)
-    run = RunDir(s.out)
     console.print(
         f"kgexpr run -> {s.out}  ({s.n_genes or 'all'} genes, learner {s.learner}, {s.n_trees} trees, "
         f"features {','.join(s.features)}, splits {','.join(s.splits)})"
     )
-    pipeline.stage_load(s, run)
-    pipeline.stage_features(s, run)
-    pipeline.stage_train(s, run)
-    ev = pipeline.stage_evaluate(s, run)
-    pipeline.stage_explain(s, run)
+    run_all(s)
     md, page = write_report(s.out)
     click.echo(md.read_text())
     click.echo(f"summary: {md}\nreport:  {page}\n(total {time.time() - t0:.0f} s)")

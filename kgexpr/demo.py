@@ -34,8 +34,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -43,6 +41,7 @@ from xml.sax.saxutils import escape, quoteattr
 import h5py
 import numpy as np
 
+from .atomic import atomic_dir
 from .errors import KgexprError
 
 DEMO_BANNER = "SIMULATED demo data — not biology"
@@ -102,15 +101,6 @@ PERTINFO_COLUMNS = ["pert_id", "pert_iname", "pert_type", "num_gold", "num_inst"
 ROW_META = ["pr_gene_id", "pr_gene_symbol", "pr_is_lm"]
 COL_META = ["cell_id", "pert_id", "pert_iname", "pert_type", "pert_dose", "pert_dose_unit", "pert_idose",
             "pert_time", "pert_time_unit", "pert_itime", "brew_prefix"]
-
-
-def describe_demo(out_dir: Path | None = None) -> str:
-    """The banner the CLI prints whenever it runs on demo data."""
-    where = f" in {out_dir}" if out_dir is not None else ""
-    return (f"*** {DEMO_BANNER} ***\n"
-            f"Using a simulated data set{where} (kgexpr.demo, seeded). "
-            "Formats match the real sources; the values are invented. "
-            "Nothing computed from it is a biological result.")
 
 
 def is_demo_dir(path: Path) -> bool:
@@ -614,29 +604,9 @@ def write_demo_data(out_dir: Path, *, seed: int = 0, n_genes: int = 400, n_pathw
         raise KgexprError(f"demo: {out_dir} exists and is not a kgexpr demo directory; refusing to overwrite it")
     params = {"n_genes": n_genes, "n_pathways": n_pathways, "n_drugs": n_drugs, "n_landmarks": n_landmarks,
               "doses": list(doses), "cell_line": cell_line, "noise": float(noise)}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    old = None
-    try:
+    with atomic_dir(out_dir, prefix=f".{out_dir.name}.tmp-") as tmp:
         rng = np.random.default_rng(seed)
         sim = _simulate(rng, n_genes, n_pathways, n_drugs, n_landmarks, cell_line)
         _write_all(tmp, sim, rng, seed=seed, params=params, doses=doses, cell_line=cell_line, noise=float(noise))
         _stamp_mtimes(tmp)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.rename(out_dir, old / "d")
-        try:
-            os.rename(tmp, out_dir)
-        except BaseException:
-            if old is not None:
-                os.rename(old / "d", out_dir)
-            raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not (old / "d").exists():
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     return out_dir

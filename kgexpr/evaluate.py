@@ -8,12 +8,15 @@ sample ever informs a weight.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.optimize import nnls
 
-BASELINE = "baseline"
+from kgexpr.features.design import BASELINE
+
 STACKING = "stacking"
 STACKING_WEIGHTED = "stacking-weighted"
 
@@ -105,3 +108,58 @@ def top_associations(importances: np.ndarray, genes: np.ndarray, k: int) -> pd.D
                 break
             rows.append({"source": int(g), "target": int(genes[o]), "weight": float(imp[j, o]), "rank": rank})
     return pd.DataFrame(rows, columns=["source", "target", "weight", "rank"])
+
+
+@dataclass
+class Evaluation:
+    """The paper's tables for every split: per-gene metrics, wins, pairwise tests, stacking weights."""
+
+    metrics: pd.DataFrame
+    wins: pd.DataFrame
+    pairwise: pd.DataFrame
+    stacking_weights: pd.DataFrame | None
+    summary: dict
+
+
+def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=("random", "drug")) -> Evaluation:
+    """Score ``results`` (split -> model -> TrainResult); ``models`` fixes the report order."""
+    symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
+    rows, pair_frames, win_frames, weight_frames = [], [], [], []
+    ordered = [x for x in split_order if x in results] + [x for x in results if x not in split_order]
+    for split in ordered:
+        per_model = results[split]
+        first = next(iter(per_model.values()))
+        y_test, y_train, gene_ids = first.y_test, first.y_train, first.genes
+        graph_models = [m for m in per_model if m != BASELINE]
+        final = {m: r.stage2_test for m, r in per_model.items()}
+        if graph_models:
+            final[STACKING] = stack_mean([per_model[m].stage2_test for m in graph_models])
+            W = stack_weights([per_model[m].stage2_oob for m in graph_models], y_train)
+            final[STACKING_WEIGHTED] = stack_weighted([per_model[m].stage2_test for m in graph_models], W)
+            wf = pd.DataFrame(W.T, columns=graph_models)
+            wf.insert(0, "entrez_id", gene_ids)
+            wf.insert(0, "split", split)
+            weight_frames.append(wf)
+        for m, pred in final.items():
+            scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)] if m in per_model else [])
+            for stage_name, p in scored:
+                rows.append(pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
+                                          "symbol": [symbol.get(g, "") for g in gene_ids],
+                                          "r2": r2_per_gene(y_test, p), "pearson": pearson_per_gene(y_test, p)}))
+    metrics = pd.concat(rows, ignore_index=True)
+    summary = {}
+    for split, df in metrics[metrics["stage"] == "final"].groupby("split", sort=False):
+        wide = df.pivot(index="entrez_id", columns="model", values="r2")
+        order = [m for m in [*models, STACKING, STACKING_WEIGHTED] if m in wide.columns]
+        wide = wide[order]
+        wins = win_counts(wide).rename("wins").rename_axis("model").reset_index().assign(split=split)
+        win_frames.append(wins)
+        pairs = pairwise_vs(wide).assign(split=split)
+        pair_frames.append(pairs)
+        summary[split] = {
+            "median_r2": wide.median().round(4).to_dict(),
+            "wins": dict(zip(wins["model"], wins["wins"].astype(int))),
+            "vs_baseline": pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index"),
+        }
+    return Evaluation(metrics, pd.concat(win_frames), pd.concat(pair_frames),
+                      pd.concat(weight_frames) if weight_frames else None, summary)

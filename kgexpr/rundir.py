@@ -1,28 +1,27 @@
 """The run directory: one folder per stage, each with its artifacts and a manifest.
 
-A stage is skipped when its manifest records the same key (a hash of its
-parameters and of its inputs' keys), so re-running a command only recomputes what
-changed. Stage outputs are written into a temporary folder and renamed into place,
-so an interrupted or failed stage leaves nothing half-written.
+A stage is skipped when its manifest records the same key (built by
+:mod:`kgexpr.stages.base` from everything the stage depends on), so re-running a
+command only recomputes what changed. Stage outputs are written into a temporary
+folder and renamed into place, so an interrupted or failed stage leaves nothing
+half-written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import kgexpr
-
-MANIFEST = "manifest.json"
+from kgexpr.artifacts import MANIFEST
+from kgexpr.atomic import atomic_dir
 
 
 def stable_hash(obj) -> str:
@@ -96,19 +95,32 @@ class RunDir:
             raise KgexprError(f"stage '{name}' has not been run in {self.root} (run the earlier command first)")
         return Stage(name, self.stage_path(name), m, reused=True)
 
+    def partial(self, name: str, key: str) -> Path:
+        """Where a stage keeps finished pieces of an interrupted run (created by whoever writes there)."""
+        from kgexpr.artifacts import partial_folder
+
+        return self.root / partial_folder(name) / key
+
+    def drop_partial(self, name: str, key: str) -> None:
+        """Remove a finished stage's partial results, and their folder when nothing else is left in it."""
+        folder = self.partial(name, key)
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            folder.parent.rmdir()
+        except OSError:
+            pass  # another key's partial results are still there
+
     @contextmanager
-    def writing(self, name: str, key: str, params: dict, inputs: dict, seed: int | None = None):
+    def writing(self, name: str, key: str, parts: dict, seed: int | None = None):
         """Yield a temp folder to write the stage into; on success it replaces the stage folder."""
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=self.root))
         started = time.time()
         info: dict = {}
-        try:
+        with atomic_dir(self.stage_path(name), prefix=f".{name}-") as tmp:
             yield tmp, info
             manifest = {
                 "stage": name,
                 "key": key,
-                "params": params,
-                "inputs": inputs,
+                **{k: v for k, v in parts.items() if k != "stage"},
                 "seed": seed,
                 "versions": versions(),
                 "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -117,10 +129,3 @@ class RunDir:
                 **({"info": info} if info else {}),
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
-            dest = self.stage_path(name)
-            if dest.exists():
-                shutil.rmtree(dest)
-            os.replace(tmp, dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise

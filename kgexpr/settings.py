@@ -1,12 +1,26 @@
-"""Run settings: one dataclass, with the defaults sized for a 2-core laptop and a --paper preset."""
+"""Run settings: one frozen dataclass holding every default, resolved and checked once.
+
+The CLI builds its options from these defaults, reads the environment through
+:meth:`Settings.resolved` (the only place kgexpr looks at ``NEO4J_*``), and calls
+:meth:`Settings.validate` before any stage runs, so a bad option costs one
+``error:`` line, not a load. Feature-method and learner parameters are nested
+mappings (``{"lpi": {"beta": 0.02}}``, ``{"n_components": 8}``) checked against
+the registries that own them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import difflib
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Mapping
 
-PAPER_GENES = 300
-PAPER_TREES = 300
+from kgexpr.errors import KgexprError
+
+BACKENDS = ("embedded", "neo4j")
+DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
+DEFAULT_NEO4J_USER = "neo4j"
 
 
 @dataclass(frozen=True)
@@ -15,8 +29,8 @@ class Settings:
     out: Path = Path("runs/default")
     demo: bool = False
     backend: str = "embedded"
-    neo4j_uri: str | None = None
-    neo4j_user: str = "neo4j"
+    neo4j_uri: str | None = None  # None: $NEO4J_URI, else DEFAULT_NEO4J_URI (see resolved())
+    neo4j_user: str | None = None  # None: $NEO4J_USER, else DEFAULT_NEO4J_USER
     neo4j_database: str | None = None
     neo4j_clear: bool = False
     batch_size: int = 10_000
@@ -27,20 +41,107 @@ class Settings:
     include_genes: tuple[str, ...] = ("TP53",)
     n_trees: int = 300
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
+    feature_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     splits: tuple[str, ...] = ("random", "drug")
     test_size: float = 0.25
     learner: str = "rf-projected"
+    learner_params: Mapping[str, Any] = field(default_factory=dict)
     genes_per_model: int | None = None  # None: the learner's own block size
     seed: int = 0
     n_jobs: int = -1
     top_k: int = 5
-    lpi_beta: float = 0.01
     dask: str | None = None
 
-    def with_paper(self) -> "Settings":
-        """The paper's full settings: 300 genes, 300 trees."""
-        return replace(self, n_genes=PAPER_GENES, n_trees=PAPER_TREES)
+    @classmethod
+    def default(cls, name: str):
+        """The default of one field (what the CLI shows and falls back to)."""
+        f = {f.name: f for f in fields(cls)}[name]
+        return f.default_factory() if callable(f.default_factory) else f.default
+
+    def resolved(self, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Fill the Neo4j address from the environment: the one place kgexpr reads ``NEO4J_URI`` / ``NEO4J_USER``."""
+        env = os.environ if environ is None else environ
+        return replace(
+            self,
+            neo4j_uri=self.neo4j_uri or env.get("NEO4J_URI") or DEFAULT_NEO4J_URI,
+            neo4j_user=self.neo4j_user or env.get("NEO4J_USER") or DEFAULT_NEO4J_USER,
+        )
+
+    def backend_address(self) -> dict:
+        """Where the graph lives, as it enters stage keys (a different server is a different graph)."""
+        if self.backend == "embedded":
+            return {"backend": "embedded"}
+        return {"backend": self.backend, "uri": self.neo4j_uri, "user": self.neo4j_user, "database": self.neo4j_database}
+
+    def validate(self) -> "Settings":
+        """Check every option against what it may be; raise one KgexprError naming the option."""
+        from kgexpr.features import available_methods, resolve_params
+        from kgexpr.learn.learners import LEARNERS, build_learner
+        from kgexpr.learn.splits import SPLITS
+
+        if self.backend not in BACKENDS:
+            raise KgexprError(f"--backend {self.backend!r}: {suggest(self.backend, BACKENDS)}")
+        if self.backend == "neo4j" and self.neo4j_uri is None:
+            raise KgexprError("internal: settings were not resolved (Settings.resolved())")
+        methods = available_methods()
+        if not self.features:
+            raise KgexprError(f"--features: name at least one of {', '.join(methods)}")
+        for name in self.features:
+            if name not in methods:
+                raise KgexprError(f"--features: unknown feature set {name!r}; {suggest(name, methods)}")
+        if len(set(self.features)) != len(self.features):
+            raise KgexprError(f"--features: a feature set is named twice ({','.join(self.features)})")
+        for name, params in self.feature_params.items():
+            if name not in methods:
+                raise KgexprError(f"--feature-param {name}.…: unknown feature set {name!r}; {suggest(name, methods)}")
+            try:
+                resolve_params(name, dict(params))
+            except ValueError as e:
+                raise KgexprError(f"--feature-param: {e}") from None
+        if self.learner not in LEARNERS:
+            raise KgexprError(f"--learner {self.learner!r}: {suggest(self.learner, list(LEARNERS))}")
+        if self.n_trees < 1:
+            raise KgexprError(f"--trees {self.n_trees}: a forest needs at least 1 tree (the paper: 300)")
+        build_learner(self.learner, self.n_trees, self.seed, self.learner_params)  # raises KgexprError
+        if self.n_genes < 0:
+            raise KgexprError(f"--genes {self.n_genes}: give a positive number of target genes, or 0 for all")
+        if self.genes_per_model is not None and self.genes_per_model < 1:
+            raise KgexprError(f"--genes-per-model {self.genes_per_model}: must be at least 1")
+        if not self.splits:
+            raise KgexprError(f"--splits: name at least one of {', '.join(SPLITS)}")
+        for split in self.splits:
+            if split not in SPLITS:
+                raise KgexprError(f"--splits: unknown split {split!r}; {suggest(split, list(SPLITS))}")
+        if len(set(self.splits)) != len(self.splits):
+            raise KgexprError(f"--splits: a split is named twice ({','.join(self.splits)})")
+        if not 0.0 < self.test_size < 1.0:
+            raise KgexprError(f"test_size {self.test_size}: must be between 0 and 1")
+        if self.seed < 0:
+            raise KgexprError(f"--seed {self.seed}: must be 0 or more")
+        if self.n_jobs == 0:
+            raise KgexprError("--n-jobs 0: use a positive number of workers, or -1 for all cores")
+        if self.top_k < 1:
+            raise KgexprError(f"--top {self.top_k}: must be at least 1")
+        if self.batch_size < 1:
+            raise KgexprError(f"batch_size {self.batch_size}: must be at least 1")
+        if self.expression is not None and not Path(self.expression).is_file():
+            raise KgexprError(f"--expression {self.expression}: no such file")
+        if self.data_dir is not None and not Path(self.data_dir).is_dir():
+            raise KgexprError(f"--data-dir {self.data_dir}: no such directory")
+        return self
 
     def to_dict(self) -> dict:
         d = asdict(self)
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+def neo4j_password(environ: Mapping[str, str] | None = None) -> str | None:
+    """The Neo4j password, only ever from ``NEO4J_PASSWORD`` (never a setting, so never in a manifest)."""
+    return (os.environ if environ is None else environ).get("NEO4J_PASSWORD")
+
+
+def suggest(name: str, known) -> str:
+    """'did you mean X?' (the closest known name), then the full list."""
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{hint}choose from {', '.join(known)}"

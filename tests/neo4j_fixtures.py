@@ -107,13 +107,12 @@ def neo4j_store(neo4j_server):
 def demo_knowledge(data_dir):
     """The knowledge graph frames of a data directory, assembled as ``kgexpr load`` does."""
     from kgexpr.graph.build import assemble, load_gene_ids
-    from kgexpr.pipeline import _lincs_cell_ids, pick_cell_line
     from kgexpr.sources import lincs
     from kgexpr.sources.catalog import DataCatalog
 
     catalog = DataCatalog(data_dir)
     profiles = lincs.to_profiles(lincs.read_expression(catalog.expression_files[0]))
-    sel = lincs.select(profiles, pick_cell_line(profiles.samples, "auto"))
+    sel = lincs.select(profiles, lincs.pick_cell_line(profiles.samples, "auto"))
     perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
     return assemble(catalog, load_gene_ids(catalog), perts, sel.genes[["entrez_id", "symbol"]], "lincs",
-                    lincs_cell_ids=_lincs_cell_ids(catalog, profiles))
+                    lincs_cell_ids=lincs.mutation_cell_lines(profiles.samples))

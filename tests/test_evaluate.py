@@ -58,7 +58,7 @@ def test_top_associations_exclude_self_and_rank():
 
 
 def test_gene_choice_is_seeded_and_keeps_included_genes():
-    from kgexpr.pipeline import select_genes
+    from kgexpr.learn.targets import select_genes
 
     genes = pd.DataFrame({"entrez_id": range(100, 150), "symbol": [f"G{i}" for i in range(50)]})
     a = select_genes(genes, 10, seed=1, include=("g7", "149"))

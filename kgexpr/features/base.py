@@ -1,35 +1,20 @@
-"""The small registry of named feature methods (PyKEEN style) and the graph view they read."""
+"""The small registry of named feature methods (PyKEEN style) and its Python entry point.
+
+:class:`GraphView` lives in :mod:`kgexpr.graph.view`; it is re-exported here because every
+method module imports it from ``.base``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Any, Callable, Literal, Sequence
 
-import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from kgexpr.graph.view import GraphView
 
-@dataclass(frozen=True)
-class GraphView:
-    """An undirected, unweighted graph over all node kinds, with a stable node order.
-
-    ``adjacency`` is symmetric CSR with 0/1 entries and an empty diagonal; row i is
-    node ``nodes[i]`` (ids like "Gene:7157", "Drug:BRD-K76908866", "Pathway:hsa04110",
-    "CellLine:A375"); ``labels[i]`` is its label ("Gene", "Drug", ...).
-    """
-
-    adjacency: sp.csr_matrix
-    nodes: pd.Index
-    labels: np.ndarray
-
-    def index_of(self, ids) -> np.ndarray:
-        idx = self.nodes.get_indexer(pd.Index(ids))
-        if (idx < 0).any():
-            missing = [i for i, k in zip(ids, idx) if k < 0][:5]
-            raise KeyError(f"nodes not in graph: {missing}")
-        return idx
-
+__all__ = ["GraphView", "FeatureMethod", "REGISTRY", "register", "available_methods", "get_method",
+           "resolve_params", "compute_features"]
 
 Kind = Literal["similarity", "embedding"]
 
@@ -52,6 +37,8 @@ class FeatureMethod:
 
 REGISTRY: dict[str, FeatureMethod] = {}
 
+_ORDER = ["cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp"]
+
 
 def register(name: str, kind: Kind, description: str = ""):
     """Register ``fn``; its tunable parameters and defaults are its keyword-only arguments (bar ``seed``)."""
@@ -68,3 +55,51 @@ def register(name: str, kind: Kind, description: str = ""):
         return fn
 
     return deco
+
+
+def available_methods() -> list[str]:
+    """Registered method names: the built-ins in their fixed order, then any others."""
+    return [m for m in _ORDER if m in REGISTRY] + [m for m in REGISTRY if m not in _ORDER]
+
+
+def get_method(name: str) -> FeatureMethod:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown feature method {name!r}; available: {', '.join(available_methods())}") from None
+
+
+def resolve_params(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The method's defaults overridden by ``params``; unknown parameter names are an error."""
+    method = get_method(name)
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(method.defaults))
+    if unknown:
+        accepted = ", ".join(sorted(method.defaults)) or "none"
+        raise ValueError(f"method {name!r} got unknown parameter(s) {unknown}; accepted: {accepted}")
+    return {**method.defaults, **params}
+
+
+def compute_features(
+    graph: GraphView,
+    name: str,
+    rows: Sequence[str],
+    panel: Sequence[str] | None = None,
+    seed: int = 0,
+    **params,
+) -> pd.DataFrame:
+    """Run method ``name`` in Python with its defaults merged with ``params``.
+
+    Raises ``ValueError`` for an unknown method or parameter and ``KeyError`` for ids that are
+    not nodes of the graph.
+    """
+    method = get_method(name)
+    merged = resolve_params(name, params)
+    rows = list(rows)
+    graph.index_of(rows)
+    if method.kind == "similarity":
+        if panel is not None:
+            panel = list(panel)
+            graph.index_of(panel)
+        return method.compute(graph, rows, panel, seed=seed, **merged)
+    return method.compute(graph, rows, None, seed=seed, **merged)

@@ -28,7 +28,50 @@ class Design:
 
     X: pd.DataFrame
     X_target: np.ndarray | None
-    target_names: list[str]
+
+
+BASELINE = "baseline"
+
+
+def drug_descriptors(pert_info: pd.DataFrame) -> pd.DataFrame:
+    """Molecular weight and element counts from the molecular formula, per pert_id (NaN where unknown)."""
+    from kgexpr.sources.lincs import formula_descriptors
+
+    rows = {}
+    for _, r in pert_info.iterrows():
+        d = {}
+        formula = r.get("molecular_formula")
+        if isinstance(formula, str) and formula:
+            try:
+                d.update(formula_descriptors(formula))
+            except ValueError:
+                pass
+        d["molecular_wt"] = pd.to_numeric(pd.Series([r.get("molecular_wt")]), errors="coerce").iloc[0]
+        rows[r["pert_id"]] = d
+    out = pd.DataFrame.from_dict(rows, orient="index").astype(float)
+    return out.rename_axis("pert_id")
+
+
+def build_designs(
+    samples: pd.DataFrame,
+    descriptors: pd.DataFrame | None,
+    pert_to_drug: pd.Series,
+    node_degrees: pd.DataFrame,
+    tables: dict[str, tuple[str, pd.DataFrame]],
+    gene_ids,
+) -> dict[str, Design]:
+    """The baseline design and one design per feature set (``tables``: name -> (kind, table)), in that order.
+
+    ``node_degrees`` [node_id, degree]: nodes without edges count as missing from the graph.
+    """
+    X_std = standard_features(samples, descriptors)
+    designs = {BASELINE: Design(X=X_std, X_target=None)}
+    nodes = drug_nodes(samples, pert_to_drug)
+    connected = set(node_degrees.loc[node_degrees["degree"] > 0, "node_id"])
+    gene_nodes = [node_id("Gene", int(g)) for g in gene_ids]
+    for name, (kind, table) in tables.items():
+        designs[name] = graph_design(X_std, nodes, gene_nodes, kind, table, connected, name)
+    return designs
 
 
 def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None) -> pd.DataFrame:
@@ -95,4 +138,4 @@ def graph_design(
     X = X_std.copy()
     X[f"{prefix}_graph_missing"] = (~have).astype(float)
     X = pd.concat([X, pd.DataFrame(block, index=X_std.index, columns=cols)], axis=1)
-    return Design(X=X, X_target=X_target, target_names=[f"{prefix}_to_target"])
+    return Design(X=X, X_target=X_target)

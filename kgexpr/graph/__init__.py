@@ -3,8 +3,10 @@
 from kgexpr.graph.embedded import EmbeddedStore
 from kgexpr.graph.schema import NODE_KEYS, REL_TYPES, node_id
 from kgexpr.graph.store import GraphStore
+from kgexpr.graph.view import GraphView, graph_from_edges, graph_hash
 
-__all__ = ["EmbeddedStore", "GraphStore", "NODE_KEYS", "REL_TYPES", "node_id", "open_store"]
+__all__ = ["EmbeddedStore", "GraphStore", "GraphView", "NODE_KEYS", "REL_TYPES", "graph_from_edges", "graph_hash",
+           "node_id", "open_store"]
 
 
 def open_store(backend: str = "embedded", *, path=None, uri=None, user=None, password=None, database=None, batch_size=10_000):

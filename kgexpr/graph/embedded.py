@@ -24,15 +24,9 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else None
-        self._nodes: dict[str, pd.DataFrame] = {
-            label: pd.DataFrame({key: pd.Series(dtype=_key_dtype(label))}) for label, key in NODE_KEYS.items()
-        }
-        self._edges: dict[str, pd.DataFrame] = {
-            t: pd.DataFrame(
-                {"source": pd.Series(dtype=_key_dtype(rt.source)), "target": pd.Series(dtype=_key_dtype(rt.target))}
-            )
-            for t, rt in REL_TYPES.items()
-        }
+        self._nodes: dict[str, pd.DataFrame] = {}
+        self._edges: dict[str, pd.DataFrame] = {}
+        self._empty()
         if self.path is not None and (self.path / "store.json").exists():
             self._load()
 
@@ -96,8 +90,31 @@ class EmbeddedStore(GraphStore):
 
     # ---- persistence ----------------------------------------------------------------------
 
+    def _empty(self) -> None:
+        self._nodes = {
+            label: pd.DataFrame({key: pd.Series(dtype=_key_dtype(label))}) for label, key in NODE_KEYS.items()
+        }
+        self._edges = {
+            t: pd.DataFrame(
+                {"source": pd.Series(dtype=_key_dtype(rt.source)), "target": pd.Series(dtype=_key_dtype(rt.target))}
+            )
+            for t, rt in REL_TYPES.items()
+        }
+
+    def clear(self) -> None:
+        """Empty every frame in memory; the saved copy (if any) changes only on the next flush."""
+        self._empty()
+
+    def flush(self) -> None:
+        """Save to the store's ``path``."""
+        if self.path is None:
+            raise KgexprError("this embedded store has no path to flush to: open it with a path or call save(path)")
+        self.save()
+
     def save(self, path: str | Path | None = None) -> Path:
-        """Write all frames as parquet, atomically (a temp dir renamed into place)."""
+        """Write all frames as parquet, atomically (a temp dir renamed into place); remembers ``path``."""
+        if path is None and self.path is None:
+            raise KgexprError("this embedded store has no path: call save(path)")
         path = Path(path or self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".store-", dir=path.parent))

@@ -3,9 +3,10 @@
 Writes are batched ``UNWIND $rows ... MERGE`` statements, one transaction per ``batch_size`` rows
 (``session.execute_write``), so a failure leaves only whole batches behind and re-running the
 same merge completes it without duplicates. Reads come back as frames with the embedded store's
-columns, dtypes and sorting. Common neighbours and the local path index are computed in Cypher;
-DeepWalk, node2vec and FastRP with Graph Data Science (through the ``graphdatascience`` client)
-when the server has the plugin.
+columns, dtypes and sorting. The feature computations that run in the database (Cypher common
+neighbours / local path index, GDS embeddings) live in :mod:`kgexpr.features.in_database`; this
+module offers them the connection (:meth:`Neo4jStore.read`, :meth:`~Neo4jStore.errors`,
+:meth:`~Neo4jStore.resolve_nodes`, :meth:`~Neo4jStore.gds`).
 
 Query text
     Every statement lives in ``cypher/`` as one hand-written ``.cypher`` file per label /
@@ -13,16 +14,7 @@ Query text
     ...), loaded by :func:`kgexpr.graph.cypher.load_query`. No query text is ever assembled from
     strings: a label or type only selects a file, and only after it passed the schema allow-list
     (:func:`~kgexpr.graph.schema.check_label` / :func:`~kgexpr.graph.schema.check_rel_type`).
-    All values, including property names, travel as parameters. The only Cypher not in
-    ``cypher/`` is what the ``graphdatascience`` client generates for its own calls
-    (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.graph.drop``).
-
-GDS projection
-    A Cypher projection (``cypher/gds/project_knowledge_graph.cypher``), not a native one: a
-    native projection fails when a label or relationship type has no data yet, and it would keep
-    parallel relationships (an INTERACTS pair in several pathways, A->B and B->A) and self-loops,
-    so GDS would embed a different graph from the GraphView every other feature uses. The
-    Cypher projection yields exactly that graph: undirected, simple, isolated nodes included.
+    All values, including property names, travel as parameters.
 
 Semantics (as the embedded store)
     * nodes: merged by key; within one call the last row of a key wins; properties of the row
@@ -41,19 +33,15 @@ must not be null (Neo4j cannot MERGE on a null).
 
 from __future__ import annotations
 
-import math
 import re
-import uuid
-import warnings
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Sequence
+from typing import Iterable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from kgexpr.errors import BackendError, KgexprError
 from kgexpr.graph.cypher import load_query, query_names
+from kgexpr.graph.neo4j_values import frame_from_props, plain_column, property_maps, to_plain
 from kgexpr.graph.schema import (
     KNOWLEDGE_TYPES,
     LEARNED_TYPES,
@@ -72,84 +60,13 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     _neo4j = None
     _n4j_exc = None
 
-__all__ = ["Neo4jStore", "IN_DB_SIMILARITY", "GDS_EMBEDDINGS"]
-
-#: similarity methods computed in Cypher -> query name
-IN_DB_SIMILARITY = {"cn": "features/common_neighbours", "lpi": "features/local_path_index"}
-#: embedding methods computed with GDS (the others return None: the pipeline computes them)
-GDS_EMBEDDINGS = ("deepwalk", "node2vec", "fastrp")
-
-# fallback defaults when kgexpr.features is not importable (the registry is the source of truth)
-_FALLBACK_DEFAULTS = {
-    "cn": {},
-    "lpi": {"beta": 0.01},
-    "deepwalk": {"dim": 32, "walk_length": 40, "walks_per_node": 10, "window": 5, "epochs": 1, "negative": 5, "workers": 1},
-    "node2vec": {"dim": 32, "p": 1.0, "q": 0.5, "walk_length": 40, "walks_per_node": 10, "window": 5, "epochs": 1,
-                 "negative": 5, "workers": 1},
-    "fastrp": {"dim": 64, "iteration_weights": (0.0, 1.0, 1.0, 1.0), "density": 1.0 / 3.0,
-               "normalization_strength": 0.0, "self_influence": 0.0},
-}
-
+__all__ = ["Neo4jStore"]
 
 _SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 def _key_dtype(label: str):
     return "int64" if label == "Gene" else "object"
-
-
-# ------------------------------------------------------------------------------ value conversion
-
-
-def _plain(v):
-    """One value as a plain Python value the driver can send; None for null-likes (NaN, NA, NaT)."""
-    if v is None:
-        return None
-    if isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        return None if math.isnan(v) else v
-    if isinstance(v, np.generic):
-        return _plain(v.item())
-    if isinstance(v, (list, tuple, np.ndarray, pd.Series, pd.Index)):
-        return [_plain(x) for x in v]
-    if isinstance(v, pd.Timestamp):
-        return None if pd.isna(v) else v.to_pydatetime()
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return v  # anything else goes as is; the server rejects what it cannot store
-
-
-def _plain_column(s: pd.Series) -> list:
-    """A column as plain Python values (None for missing), fast for numpy dtypes."""
-    dt = s.dtype
-    if isinstance(dt, np.dtype):
-        if dt.kind in "iub":
-            return s.tolist()
-        if dt.kind == "f":
-            return [None if v != v else v for v in s.tolist()]
-    return [v if type(v) is str else _plain(v) for v in s.tolist()]
-
-
-def _props(df: pd.DataFrame) -> list[dict]:
-    """Row property maps without null entries (Neo4j stores no nulls)."""
-    names = [str(c) for c in df.columns]
-    if not names:
-        return [{} for _ in range(len(df))]
-    cols = [_plain_column(df[c]) for c in df.columns]
-    return [{k: v for k, v in zip(names, vals) if v is not None} for vals in zip(*cols)]
-
-
-def _frame_from_props(props: list[dict], n: int) -> pd.DataFrame:
-    df = pd.DataFrame(props)
-    if len(df) != n:  # all maps empty
-        df = pd.DataFrame(index=pd.RangeIndex(n))
-    return df
 
 
 def _first_line(text) -> str:
@@ -165,7 +82,11 @@ class _IncompleteBatch(KgexprError):
 
 
 class Neo4jStore(GraphStore):
-    """A :class:`GraphStore` on a Neo4j 5 server (Bolt), with GDS for random-walk embeddings."""
+    """A :class:`GraphStore` on a Neo4j 5 server (Bolt).
+
+    ``feature_workers`` / ``feature_chunk`` tune the in-database feature queries of
+    :mod:`kgexpr.features.in_database` (parallel sessions, rows per query).
+    """
 
     backend = "neo4j"
 
@@ -245,7 +166,7 @@ class Neo4jStore(GraphStore):
         return e
 
     @contextmanager
-    def _errors(self, what: str):
+    def errors(self, what: str) -> Iterator[None]:
         """Turn driver / server errors into one-line BackendErrors naming the URI and the step."""
         try:
             yield
@@ -263,9 +184,21 @@ class Neo4jStore(GraphStore):
     def _session(self):
         return self._driver.session(database=self.database)
 
-    def _read(self, name: str, **params) -> list:
-        records, _, _ = self._driver.execute_query(
-            load_query(name), parameters_=params, database_=self.database, routing_=_neo4j.RoutingControl.READ
+    @property
+    def driver(self):
+        """The open ``neo4j.Driver`` (for clients such as ``graphdatascience`` that need one)."""
+        if self._driver is None:
+            raise BackendError(f"the connection to Neo4j at {self.uri} is closed")
+        return self._driver
+
+    def read(self, query_name: str, **params) -> list:
+        """Records of the read query ``cypher/<query_name>.cypher``, values passed as parameters.
+
+        Driver errors come through as they are, so callers can tell them apart; wrap the call
+        in :meth:`errors` to report them.
+        """
+        records, _, _ = self.driver.execute_query(
+            load_query(query_name), parameters_=params, database_=self.database, routing_=_neo4j.RoutingControl.READ
         )
         return records
 
@@ -283,7 +216,7 @@ class Neo4jStore(GraphStore):
         n, bs = len(rows), self.batch_size
         nb = (n + bs - 1) // bs
         done = 0
-        with self._errors(what), self._session() as session:
+        with self.errors(what), self._session() as session:
             for b in range(nb):
                 batch = rows[b * bs : (b + 1) * bs]
                 try:
@@ -301,7 +234,7 @@ class Neo4jStore(GraphStore):
         """Uniqueness constraints on every label key and the lookup indexes (IF NOT EXISTS)."""
         if self._schema_ready:
             return
-        with self._errors("creating constraints and indexes"), self._session() as session:
+        with self.errors("creating constraints and indexes"), self._session() as session:
             for name in query_names("schema"):
                 params = {"timeout_s": 300} if name.endswith("await_indexes") else {}
                 session.run(load_query(name), params).consume()
@@ -317,7 +250,7 @@ class Neo4jStore(GraphStore):
                 return values.astype("int64")
             except (ValueError, TypeError) as e:
                 raise KgexprError(f"{what}: Entrez ids must be integers ({_first_line(e)})") from e
-        plain = [_plain(v) for v in values.tolist()]
+        plain = [to_plain(v) for v in values.tolist()]
         missing = sum(v is None for v in plain)
         if missing:
             raise KgexprError(f"{what}: {missing} rows have no {NODE_KEYS[label]}")
@@ -327,9 +260,9 @@ class Neo4jStore(GraphStore):
         """The keys among ``keys`` that are not the key of a stored ``label`` node."""
         missing: set = set()
         name = f"read/missing_{label.lower()}_keys"
-        with self._errors(f"looking up {label} nodes"):
+        with self.errors(f"looking up {label} nodes"):
             for start in range(0, len(keys), self.batch_size):
-                missing.update(self._read(name, keys=keys[start : start + self.batch_size])[0]["missing"])
+                missing.update(self.read(name, keys=keys[start : start + self.batch_size])[0]["missing"])
         return missing
 
     # ---- writes ---------------------------------------------------------------------------------
@@ -340,7 +273,7 @@ class Neo4jStore(GraphStore):
             return 0
         keys = self._keys(rows[key], label, f"{label}.{key}")
         rows = rows.assign(**{key: keys}).drop_duplicates(subset=[key], keep="last")
-        props = _props(rows.drop(columns=[key]))
+        props = property_maps(rows.drop(columns=[key]))
         payload = [{"key": k, "props": p} for k, p in zip(rows[key].tolist(), props)]
         self.ensure_schema()
         self._write_batches(f"load/merge_{label.lower()}", payload, f"merging {label} nodes")
@@ -362,7 +295,7 @@ class Neo4jStore(GraphStore):
         rows["source"] = self._keys(rows["source"], rt.source, f"{rel_type} source")
         rows["target"] = self._keys(rows["target"], rt.target, f"{rel_type} target")
         for col in rt.identity:
-            vals = _plain_column(rows[col])
+            vals = plain_column(rows[col])
             missing = sum(v is None for v in vals)
             if missing:
                 raise KgexprError(f"{rel_type}: {missing} rows have no '{col}' (part of the relationship's identity)")
@@ -376,7 +309,7 @@ class Neo4jStore(GraphStore):
                     f"(e.g. {rows.loc[missing, end].iloc[0]!r})"
                 )
         rows = rows.drop_duplicates(subset=["source", "target", *rt.identity], keep="last")
-        props = _props(rows.drop(columns=["source", "target"]))
+        props = property_maps(rows.drop(columns=["source", "target"]))
         if not rt.identity:
             return [{"source": s, "target": t, "props": p}
                     for s, t, p in zip(rows["source"].tolist(), rows["target"].tolist(), props)]
@@ -392,7 +325,7 @@ class Neo4jStore(GraphStore):
         return len(payload)
 
     def _delete_statement(self, rel_type: str, where: dict) -> tuple[str, dict]:
-        where = {str(k): _plain(v) for k, v in where.items()}
+        where = {str(k): to_plain(v) for k, v in where.items()}
         if rel_type == "ASSOCIATED_WITH" and set(where) == {"run_id"} and where["run_id"] is not None:
             return "writeback/delete_run", {"run_id": where["run_id"]}
         return self._edge_query(rel_type, "delete"), {"where": where}
@@ -412,7 +345,7 @@ class Neo4jStore(GraphStore):
         name, params = self._delete_statement(rel_type, where)
         query = load_query(name)
         total = 0
-        with self._errors(f"deleting {rel_type} relationships"), self._session() as session:
+        with self.errors(f"deleting {rel_type} relationships"), self._session() as session:
             while True:
                 n = session.execute_write(
                     lambda tx: int(tx.run(query, params, limit=self.batch_size).single(strict=True)["deleted"])
@@ -444,7 +377,7 @@ class Neo4jStore(GraphStore):
             self._delete_all(tx, dquery, dparams, self.batch_size)
             return self._run_batch(tx, mquery, payload)
 
-        with self._errors(f"replacing {rel_type} relationships"), self._session() as session:
+        with self.errors(f"replacing {rel_type} relationships"), self._session() as session:
             try:
                 return session.execute_write(work)
             except _IncompleteBatch as e:
@@ -455,32 +388,32 @@ class Neo4jStore(GraphStore):
     def nodes(self, label: str) -> pd.DataFrame:
         check_label(label)
         key = NODE_KEYS[label]
-        with self._errors(f"reading {label} nodes"):
-            props = self._read(f"read/nodes_{label.lower()}")[0]["rows"]
+        with self.errors(f"reading {label} nodes"):
+            props = self.read(f"read/nodes_{label.lower()}")[0]["rows"]
         if not props:
             return pd.DataFrame({key: pd.Series(dtype=_key_dtype(label))})
-        df = _frame_from_props(props, len(props))
+        df = frame_from_props(props, len(props))
         df = df[[key] + sorted(c for c in df.columns if c != key)]
         df[key] = df[key].astype(_key_dtype(label))
         return df.sort_values(key, ignore_index=True)
 
     def edges(self, rel_type: str) -> pd.DataFrame:
         rt = check_rel_type(rel_type)
-        with self._errors(f"reading {rel_type} relationships"):
-            rows = self._read(f"read/edges_{rel_type.lower()}")[0]["rows"]
+        with self.errors(f"reading {rel_type} relationships"):
+            rows = self.read(f"read/edges_{rel_type.lower()}")[0]["rows"]
         src = pd.Series([r[0] for r in rows], dtype=_key_dtype(rt.source))
         tgt = pd.Series([r[1] for r in rows], dtype=_key_dtype(rt.target))
         if not rows:
             return pd.DataFrame({"source": src, "target": tgt})
-        props = _frame_from_props([r[2] for r in rows], len(rows))
+        props = frame_from_props([r[2] for r in rows], len(rows))
         ident = [c for c in rt.identity if c in props.columns]
         rest = sorted(c for c in props.columns if c not in ident and c not in ("source", "target"))
         df = pd.concat([pd.DataFrame({"source": src, "target": tgt}), props[ident + rest]], axis=1)
         return df.sort_values(["source", "target", *ident], ignore_index=True)
 
     def counts(self) -> dict[str, int]:
-        with self._errors("counting nodes and relationships"):
-            c = self._read("read/counts")[0]["counts"]
+        with self.errors("counting nodes and relationships"):
+            c = self.read("read/counts")[0]["counts"]
         return {k: int(c[k]) for k in (*NODE_KEYS, *REL_TYPES)}
 
     def export(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -490,9 +423,9 @@ class Neo4jStore(GraphStore):
         that return only keys (one list per label / type) instead of every property of every
         node and relationship: about 10x faster on the full KEGG graph.
         """
-        with self._errors("exporting the knowledge graph"):
-            keys = {r["label"]: r["keys"] for r in self._read("read/export_nodes")}
-            rels = {r["type"]: r["rows"] for r in self._read("read/export_edges")}
+        with self.errors("exporting the knowledge graph"):
+            keys = {r["label"]: r["keys"] for r in self.read("read/export_nodes")}
+            rels = {r["type"]: r["rows"] for r in self.read("read/export_edges")}
         node_frames = [
             pd.DataFrame({"node_id": [node_id(label, k) for k in keys.get(label, [])], "label": label,
                           "key": [str(k) for k in keys.get(label, [])]}, dtype=object)
@@ -523,43 +456,11 @@ class Neo4jStore(GraphStore):
             )
         return nodes, pd.concat(frames, ignore_index=True)
 
-    # ---- features computed in the database ------------------------------------------------------
+    # ---- what in-database feature computations need -----------------------------------------
 
-    @staticmethod
-    def _params(name: str, params: dict) -> dict:
-        try:
-            from kgexpr.features import resolve_params
-        except ImportError:
-            defaults = _FALLBACK_DEFAULTS[name]
-            unknown = sorted(set(params) - set(defaults))
-            if unknown:
-                raise ValueError(f"method {name!r} got unknown parameter(s) {unknown}") from None
-            return {**defaults, **params}
-        return resolve_params(name, params)
-
-    def compute_feature(self, name: str, rows: Sequence[str], panel: Sequence[str] | None = None, seed: int = 0,
-                        **params) -> pd.DataFrame | None:
-        """Compute a feature in the database, or return None to let the caller compute it in Python.
-
-        * ``cn`` / ``lpi``: Cypher (``cypher/features/*.cypher``), rows x panel, x == y -> 0;
-          equal to the embedded sparse-matrix result.
-        * ``deepwalk`` / ``node2vec`` / ``fastrp``: GDS on a projection of the knowledge graph
-          (concurrency 1, ``randomSeed=seed``: the same numbers on every call); rows x d0..;
-          None when the server has no GDS plugin.
-        * anything else: None.
-
-        Raises ``KeyError`` for node ids that are not in the graph (as ``compute_features``).
-        """
-        if name in IN_DB_SIMILARITY:
-            p = self._params(name, params)
-            return self._similarity(name, list(rows), None if panel is None else list(panel), p)
-        if name in GDS_EMBEDDINGS:
-            p = self._params(name, params)
-            return self._gds_embedding(name, list(rows), int(seed), p)
-        return None
-
-    def _resolve(self, ids: list[str]) -> dict[str, str]:
+    def resolve_nodes(self, ids: Iterable[str]) -> dict[str, str]:
         """Node ids ("Label:key") -> elementId; KeyError naming (up to 5) ids not in the graph."""
+        ids = list(ids)
         wanted: dict[str, list] = {label: [] for label in NODE_KEYS}
         back: dict[tuple, str] = {}
         for nid in ids:
@@ -575,60 +476,27 @@ class Neo4jStore(GraphStore):
                     continue
             wanted[label].append(key)
             back[(label, key)] = nid
-        with self._errors("looking up nodes"):
-            recs = self._read("read/resolve_nodes", **wanted)
+        with self.errors("looking up nodes"):
+            recs = self.read("read/resolve_nodes", **wanted)
         out = {back[(r["label"], r["key"])]: r["eid"] for r in recs}
         missing = [i for i in ids if i not in out]
         if missing:
             raise KeyError(f"nodes not in graph: {missing[:5]}")
         return out
 
-    def _similarity(self, name: str, rows: list[str], panel: list[str] | None, p: dict) -> pd.DataFrame:
-        panel_ids = rows if panel is None else panel
-        row_u = list(dict.fromkeys(rows))
-        panel_u = list(dict.fromkeys(panel_ids))
-        eid = self._resolve(list(dict.fromkeys(row_u + panel_u))) if row_u or panel_u else {}
-        S = np.zeros((len(row_u), len(panel_u)), dtype=np.float64)
-        beta = float(p.get("beta", 0.0))
-        qname = IN_DB_SIMILARITY[name]
-        if name == "lpi" and beta == 0.0:
-            qname = IN_DB_SIMILARITY["cn"]  # A² only: the same numbers, without the 3-step walks
-        if row_u and panel_u:
-            query = load_query(qname)
-            base = {"panel": {eid[y]: j for j, y in enumerate(panel_u)}, "rel_types": list(KNOWLEDGE_TYPES), "beta": beta}
-            chunks = [
-                [{"i": i, "eid": eid[x]} for i, x in enumerate(row_u[s : s + self.feature_chunk], start=s)]
-                for s in range(0, len(row_u), self.feature_chunk)
-            ]
+    def gds(self):
+        """The ``graphdatascience`` client on this store's driver, or None when the server lacks GDS.
 
-            def run(chunk):
-                recs, _, _ = self._driver.execute_query(
-                    query, parameters_={**base, "rows": chunk}, database_=self.database,
-                    routing_=_neo4j.RoutingControl.READ,
-                )
-                return [(int(r["i"]), int(r["j"]), float(r["score"])) for r in recs]
-
-            with self._errors(f"computing {name} in Cypher"):
-                with ThreadPoolExecutor(max_workers=min(self.feature_workers, len(chunks))) as pool:
-                    for result in pool.map(run, chunks):
-                        for i, j, v in result:
-                            S[i, j] = v
-        ri = pd.Index(row_u).get_indexer(rows)
-        pj = pd.Index(panel_u).get_indexer(panel_ids)
-        return pd.DataFrame(
-            np.ascontiguousarray(S[np.ix_(ri, pj)]), index=pd.Index(rows), columns=pd.Index(panel_ids)
-        )
-
-    # ---- GDS ------------------------------------------------------------------------------------
-
-    def _gds_client(self):
-        """The graphdatascience client on this store's driver, or None when the server lacks GDS."""
+        The server is asked once; a server with GDS but no client installed is an error (the
+        user asked for the extra's features and would silently lose them otherwise).
+        """
         if self._gds_present is None:
-            try:
-                self._read("gds/version")
-                self._gds_present = True
-            except _n4j_exc.ClientError:
-                self._gds_present = False
+            with self.errors("checking for the Graph Data Science plugin"):
+                try:
+                    self.read("gds/version")
+                    self._gds_present = True
+                except _n4j_exc.ClientError:
+                    self._gds_present = False
         if not self._gds_present:
             return None
         if self._gds is None:
@@ -636,68 +504,18 @@ class Neo4jStore(GraphStore):
                 from graphdatascience import GraphDataScience
             except ImportError as e:
                 raise BackendError("GDS embeddings need the optional extra: pip install 'kgexpr[neo4j]'") from e
-            with self._errors("starting the Graph Data Science client"):
-                self._gds = GraphDataScience(self._driver, database=self.database, arrow=False, show_progress=False)
+            with self.errors("starting the Graph Data Science client"):
+                self._gds = GraphDataScience(self.driver, database=self.database, arrow=False, show_progress=False)
         return self._gds
 
-    def _gds_embedding(self, name: str, rows: list[str], seed: int, p: dict) -> pd.DataFrame | None:
-        dim = int(p["dim"])
-        if dim < 1:
-            raise ValueError(f"dim must be >= 1, got {dim}")
-        columns = [f"d{i}" for i in range(dim)]
-        if not rows:
-            return pd.DataFrame(np.zeros((0, dim)), index=pd.Index([]), columns=columns)
-        gds = self._gds_client()
-        if gds is None:
-            warnings.warn(f"Neo4j at {self.uri} has no Graph Data Science plugin: {name} is computed in Python",
-                          stacklevel=3)
-            return None
-        self._resolve(list(dict.fromkeys(rows)))  # unknown rows fail before any projection
-        graph_name = f"kgexpr-{name}-{uuid.uuid4().hex}"
-        try:
-            with self._errors(f"projecting the knowledge graph into GDS for {name}"):
-                G = gds.graph.project.cypher(
-                    load_query("gds/project_knowledge_graph"), graph_name=graph_name,
-                    labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES),
-                ).graph
-            with self._errors(f"computing {name} with GDS"):
-                if name == "fastrp":
-                    emb = gds.fast_rp.stream(
-                        G, embedding_dimension=dim,
-                        iteration_weights=[float(w) for w in p["iteration_weights"]],
-                        normalization_strength=float(p["normalization_strength"]),
-                        node_self_influence=float(p["self_influence"]),
-                        random_seed=seed, concurrency=1,
-                    )
-                else:
-                    return_factor, in_out_factor = (1.0, 1.0) if name == "deepwalk" else (float(p["p"]), float(p["q"]))
-                    emb = gds.node2vec.stream(
-                        G, embedding_dimension=dim, walk_length=int(p["walk_length"]),
-                        walks_per_node=int(p["walks_per_node"]), window_size=int(p["window"]),
-                        iterations=int(p["epochs"]), negative_sampling_rate=int(p["negative"]),
-                        return_factor=return_factor, in_out_factor=in_out_factor,
-                        random_seed=seed, concurrency=1,
-                    )
-                ids = {int(r["nid"]): r["node_id"] for r in self._read("gds/node_ids", node_ids=emb["nodeId"].astype(int).tolist())}
-        finally:
-            try:
-                gds.graph.drop(graph_name, fail_if_missing=False)
-            except Exception as e:  # never hide the original error; a leftover projection is only memory
-                warnings.warn(f"could not drop GDS graph {graph_name}: {_first_line(e)}", stacklevel=2)
-        Y = np.asarray(emb["embedding"].tolist(), dtype=np.float64).reshape(len(emb), dim)
-        index = pd.Index([ids[int(n)] for n in emb["nodeId"]])
-        pos = index.get_indexer(pd.Index(rows))
-        if (pos < 0).any():
-            raise KeyError(f"nodes not in graph: {[r for r, k in zip(rows, pos) if k < 0][:5]}")
-        return pd.DataFrame(np.ascontiguousarray(Y[pos]), index=pd.Index(rows), columns=columns)
+    # ---- whole-database operations --------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Nothing to do: every write is committed when its call returns."""
 
     def clear(self) -> None:
-        """Delete every node and relationship of the database (batched; constraints and indexes stay).
-
-        Not part of :class:`GraphStore`: a Neo4j database outlives a run, so a caller that wants
-        a fresh graph (tests, benchmarks, a re-load from scratch) says so explicitly.
-        """
-        with self._errors("emptying the database"), self._session() as session:
+        """Delete every node and relationship of the database (batched; constraints and indexes stay)."""
+        with self.errors("emptying the database"), self._session() as session:
             session.run(load_query("admin/delete_all")).consume()
 
     # ---- lifecycle --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pandas as pd
 
 from kgexpr.errors import KgexprError
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES, RelType, check_label, check_rel_type, node_id
+from kgexpr.graph.view import GraphView, graph_from_edges
 
 
 class GraphStore(ABC):
@@ -39,6 +40,14 @@ class GraphStore(ABC):
     @abstractmethod
     def delete_edges(self, rel_type: str, where: dict) -> int:
         """Delete relationships whose properties equal ``where``; returns how many."""
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Make every write so far durable (callers need not know whether the backend buffers)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship (a re-load from scratch, tests, benchmarks)."""
 
     def close(self) -> None:  # pragma: no cover - trivial
         pass
@@ -109,8 +118,7 @@ class GraphStore(ABC):
         edges = pd.concat(edge_frames, ignore_index=True)
         return nodes, edges
 
-    def graph_view(self):
-        from kgexpr.features import graph_from_edges
-
+    def graph_view(self) -> GraphView:
+        """The knowledge graph as the :class:`GraphView` every feature method reads."""
         nodes, edges = self.export()
         return graph_from_edges(nodes, edges)

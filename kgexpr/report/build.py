@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 
 import pandas as pd
 
+from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
 from kgexpr.report import plots
 
 DEMO_BANNER = "SIMULATED demo data: these numbers test the software, they are not biology."
 
 
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
+def _manifest(root: Path, stage: str) -> dict:
+    return A.manifest_of(stage).read_if_exists(root / stage, {})
 
 
 def _fmt_p(p: float) -> str:
@@ -36,17 +36,16 @@ def verdict_lines(pairs: pd.DataFrame) -> list[str]:
 
 def write_report(run_root: str | Path) -> tuple[Path, Path]:
     root = Path(run_root)
-    ev = root / "evaluate"
-    if not (ev / "metrics.parquet").exists():
+    ev = root / A.EVALUATE
+    if not A.METRICS.exists(ev):
         raise KgexprError(f"{root} has no evaluation yet (run 'kgexpr evaluate --out {root}' first)")
-    load = _json(root / "load" / "summary.json")
-    train_m = _json(root / "train" / "manifest.json")
-    feats_m = _json(root / "features" / "manifest.json")
-    metrics = pd.read_parquet(ev / "metrics.parquet")
-    pairs_all = pd.read_csv(ev / "pairwise_vs_baseline.csv")
-    wins_all = pd.read_csv(ev / "wins.csv")
-    assoc_file = root / "explain" / "associations.parquet"
-    assoc = pd.read_parquet(assoc_file) if assoc_file.exists() else pd.DataFrame()
+    load = A.LOAD_SUMMARY.read_if_exists(root / A.LOAD, {})
+    train_m = _manifest(root, A.TRAIN)
+    feats_m = _manifest(root, A.FEATURES)
+    metrics = A.METRICS.read(ev)
+    pairs_all = A.PAIRWISE.read(ev)
+    wins_all = A.WINS.read(ev)
+    assoc = A.ASSOCIATIONS.read_if_exists(root / A.EXPLAIN, pd.DataFrame())
 
     demo = bool(load.get("demo"))
     md: list[str] = ["# kgexpr run report", ""]
@@ -64,13 +63,13 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     match = load.get("sources", {}).get("perturbagen_matching")
     if match:
         md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
-    p = train_m.get("params", {})
-    if p:
+    t = train_m.get("info", {})
+    if t:
         md.append(
-            f"- models: {train_m.get('info', {}).get('genes', p.get('n_genes'))} target genes "
-            f"({'all' if not p.get('n_genes') else 'seeded random choice'}), {p.get('learner')} with "
-            f"{p.get('n_trees')} trees, {p.get('targets_per_model', 1)} gene(s) per model, two-stage MTRS, "
-            f"splits {', '.join(p.get('splits', []))}, seed {p.get('seed')}"
+            f"- models: {t.get('genes')} target genes "
+            f"({'all' if not t.get('n_genes_asked') else 'seeded random choice'}), {t.get('learner')} with "
+            f"{t.get('n_trees')} trees, {t.get('targets_per_model', 1)} gene(s) per model, two-stage MTRS, "
+            f"splits {', '.join(t.get('splits', []))}, seed {t.get('seed')}"
         )
     if feats_m.get("info"):
         md.append(f"- feature graph: {feats_m['info'].get('nodes')} nodes, {feats_m['info'].get('edges')} undirected edges")
@@ -105,19 +104,19 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
             md.append(f"- {src}: " + ", ".join(f"{t} ({w:.3f})" for t, w in zip(g["target_symbol"].head(5), g["weight"].head(5))))
             shown += 1
             if shown >= 15:
-                md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in explain/associations.csv")
+                md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in "
+                          f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}")
                 break
         md.append("")
 
     md += ["## Stage timings", ""]
-    for stage in ("load", "features", "train", "evaluate", "explain"):
-        m = _json(root / stage / "manifest.json")
+    for stage in A.STAGE_ORDER:
+        m = _manifest(root, stage)
         if m:
             secs = m.get("info", {}).get("fit_seconds_this_session", m.get("seconds"))
             md.append(f"- {stage}: {secs} s")
     md_text = "\n".join(md) + "\n"
-    md_path = root / "summary.md"
-    md_path.write_text(md_text)
+    md_path = A.SUMMARY_MD.write(root, md_text)
 
     body = [f"<pre style='white-space:pre-wrap'>{html.escape(md_text)}</pre>"]
     for title, png in figures:
@@ -129,6 +128,5 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         + "\n".join(body)
         + "</body></html>"
     )
-    html_path = root / "report.html"
-    html_path.write_text(page)
+    html_path = A.REPORT_HTML.write(root, page)
     return md_path, html_path

@@ -15,7 +15,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from kgexpr.errors import InputError
+from kgexpr.errors import InputError, KgexprError
 from kgexpr.sources._io import (
     check_unique,
     is_missing,
@@ -533,6 +533,29 @@ def select(
         )
     kept_genes = genes.set_index("entrez_id").loc[values.columns].reset_index()
     return Profiles(values, kept_genes[list(profiles.genes.columns)], s.loc[values.index], profiles.source)
+
+
+#: the LINCS L1000 core cell lines (profiled with most compounds)
+LINCS_CORE_CELL_LINES = ("A375", "A549", "HA1E", "HCC515", "HEPG2", "HT29", "MCF7", "PC3", "VCAP")
+#: MCF7 is chosen automatically only when it has at least this many compound samples
+MIN_MCF7_SAMPLES = 50
+
+
+def pick_cell_line(samples: pd.DataFrame, wanted: str) -> str:
+    """``wanted``, or for "auto": MCF7 (the paper's line) with >= 50 compound samples, else the line with the most."""
+    if wanted != "auto":
+        return wanted
+    counts = samples.loc[samples["pert_type"] == "trt_cp", "cell_id"].value_counts()
+    if counts.empty:
+        raise KgexprError("the expression data has no compound (trt_cp) samples")
+    if counts.get("MCF7", 0) >= MIN_MCF7_SAMPLES:
+        return "MCF7"
+    return str(counts.index[0])
+
+
+def mutation_cell_lines(samples: pd.DataFrame) -> list[str]:
+    """Cell lines whose mutations become super-nodes: the LINCS core lines and those in the data."""
+    return sorted(set(samples["cell_id"].astype(str)) | set(LINCS_CORE_CELL_LINES))
 
 
 def scale_unit(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:

@@ -1,13 +1,18 @@
 """Features computed by the Neo4j backend equal the embedded ones on the same graph.
 
-cn and lpi run in Cypher; entropy, laplacian and lle run in Python on the Neo4j store's export
-(so the export must build the very same GraphView); deepwalk, node2vec and fastrp run in GDS
-(seeded, concurrency 1: the same numbers on every call -- not the gensim/numpy numbers).
+Everything goes through :func:`kgexpr.features.compute_on`, which says which engine ran: cn and
+lpi run in Cypher ("neo4j-cypher"); entropy, laplacian and lle run in Python on the Neo4j
+store's export (so the export must build the very same GraphView); deepwalk, node2vec and
+fastrp run in GDS ("neo4j-gds": seeded, concurrency 1, the same numbers on every call -- not
+the gensim/numpy numbers).
 
 Needs NEO4J_URI / NEO4J_PASSWORD (or testcontainers + Docker); see tests/neo4j_fixtures.py.
 """
 
 from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +26,7 @@ pytestmark = pytest.mark.neo4j
 
 features = pytest.importorskip("kgexpr.features")
 compute_features = features.compute_features
+compute_on = features.compute_on
 graph_from_edges = features.graph_from_edges
 
 
@@ -43,16 +49,20 @@ def test_lpi_counts_walks_like_the_matrix_product(neo4j_store):
     beta = 0.01
     want = A @ A + beta * (A @ A @ A)
     np.fill_diagonal(want, 0)
-    got = s.compute_feature("lpi", ids, ids, beta=beta)
-    np.testing.assert_allclose(got.to_numpy(), want, rtol=0, atol=1e-12)
+    view = s.graph_view()
+    got = compute_on("lpi", ids, ids, view=view, store=s, params={"beta": beta})
+    assert got.engine == "neo4j-cypher" and got.note is None
+    np.testing.assert_allclose(got.table.to_numpy(), want, rtol=0, atol=1e-12)
     cn = A @ A
     np.fill_diagonal(cn, 0)
-    np.testing.assert_array_equal(s.compute_feature("cn", ids, ids).to_numpy(), cn)
+    got = compute_on("cn", ids, ids, view=view, store=s)
+    assert got.engine == "neo4j-cypher"
+    np.testing.assert_array_equal(got.table.to_numpy(), cn)
 
 
 @pytest.fixture(scope="module")
 def graphs(neo4j_server, demo_data):
-    """The demo knowledge graph in both stores, plus the pipeline's rows (drugs + genes) and panel."""
+    """The demo knowledge graph in both stores and their views, plus the pipeline's rows (drugs + genes) and panel."""
     from kgexpr.graph.build import load_into
     from kgexpr.graph.neo4j import Neo4jStore
 
@@ -72,14 +82,18 @@ def graphs(neo4j_server, demo_data):
     drugs = sorted({f"Drug:{d}" for d in kg.drugs["drug_id"]})
     others = [f"Pathway:{kg.pathways['kegg_id'].iloc[0]}"] + [f"CellLine:{c}" for c in kg.cell_lines["name"]]
     try:
-        yield emb, neo, drugs + genes + others, genes
+        yield SimpleNamespace(emb=emb, neo=neo, rows=drugs + genes + others, panel=genes,
+                              emb_view=emb.graph_view(), neo_view=neo.graph_view())
     finally:
         neo.close()
 
 
+def on_neo(g, name, rows, panel=None, **kw):
+    return compute_on(name, rows, panel, view=g.neo_view, store=g.neo, **kw)
+
+
 def test_export_builds_the_same_graph(graphs):
-    emb, neo, _, _ = graphs
-    a, b = emb.graph_view(), neo.graph_view()
+    a, b = graphs.emb_view, graphs.neo_view
     assert list(a.nodes) == list(b.nodes)
     assert (a.adjacency != b.adjacency).nnz == 0
     assert features.graph_hash(a) == features.graph_hash(b)
@@ -87,62 +101,110 @@ def test_export_builds_the_same_graph(graphs):
 
 @pytest.mark.parametrize("name,params", [("cn", {}), ("lpi", {}), ("lpi", {"beta": 0.05}), ("lpi", {"beta": 0.0})])
 def test_cypher_similarity_equals_embedded(graphs, name, params):
-    emb, neo, rows, panel = graphs
-    want = compute_features(emb.graph_view(), name, rows, panel, **params)
-    got = neo.compute_feature(name, rows, panel, seed=0, **params)
-    assert got is not None
-    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=0, atol=1e-9)
-    assert (got.to_numpy() > 0).sum() > 100  # not trivially zero
+    g = graphs
+    want = compute_on(name, g.rows, g.panel, view=g.emb_view, store=g.emb, params=params)
+    assert want.engine == "python" and want.note is None
+    pd.testing.assert_frame_equal(want.table, compute_features(g.emb_view, name, g.rows, g.panel, **params), check_exact=True)
+    got = on_neo(g, name, g.rows, g.panel, seed=0, params=params)
+    assert got.engine == "neo4j-cypher" and got.note is None
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=0, atol=1e-9)
+    assert (got.table.to_numpy() > 0).sum() > 100  # not trivially zero
     # panel=None means rows x rows; duplicate rows are allowed
-    sub = rows[:7] + rows[:2]
-    pd.testing.assert_frame_equal(neo.compute_feature(name, sub, None, **params),
-                                  compute_features(emb.graph_view(), name, sub, None, **params),
+    sub = g.rows[:7] + g.rows[:2]
+    got = on_neo(g, name, sub, None, params=params)
+    assert got.engine == "neo4j-cypher"
+    pd.testing.assert_frame_equal(got.table, compute_features(g.emb_view, name, sub, None, **params),
                                   check_exact=False, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["entropy", "laplacian", "lle"])
 def test_python_features_on_the_neo4j_export_equal_embedded(graphs, name):
-    emb, neo, rows, panel = graphs
-    assert neo.compute_feature(name, rows, panel) is None  # computed in Python by the pipeline
-    nodes, edges = neo.export()
-    via_neo = compute_features(graph_from_edges(nodes, edges), name, rows, panel)
-    want = compute_features(emb.graph_view(), name, rows, panel)
-    pd.testing.assert_frame_equal(via_neo, want, check_exact=False, rtol=0, atol=1e-9)
+    g = graphs
+    got = on_neo(g, name, g.rows, g.panel)
+    assert got.engine == "python" and got.note is None  # no in-database implementation
+    pd.testing.assert_frame_equal(got.table, compute_features(g.neo_view, name, g.rows, g.panel), check_exact=True)
+    nodes, edges = g.neo.export()
+    pd.testing.assert_frame_equal(compute_features(graph_from_edges(nodes, edges), name, g.rows, g.panel), got.table,
+                                  check_exact=True)
+    want = compute_features(g.emb_view, name, g.rows, g.panel)
+    pd.testing.assert_frame_equal(got.table, want, check_exact=False, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("name,dim", [("deepwalk", None), ("node2vec", None), ("fastrp", None), ("node2vec", 8)])
 def test_gds_embeddings_shape_and_determinism(graphs, name, dim):
-    emb, neo, rows, _ = graphs
+    g = graphs
     params = {} if dim is None else {"dim": dim}
     want_dim = dim or features.get_method(name).defaults["dim"]
-    a = neo.compute_feature(name, rows, None, seed=7, **params)
-    assert a.shape == (len(rows), want_dim)
-    assert list(a.columns) == [f"d{i}" for i in range(want_dim)] and list(a.index) == rows
+    r = on_neo(g, name, g.rows, None, seed=7, params=params)
+    assert r.engine == "neo4j-gds" and r.note is None
+    a = r.table
+    assert a.shape == (len(g.rows), want_dim)
+    assert list(a.columns) == [f"d{i}" for i in range(want_dim)] and list(a.index) == g.rows
     assert a.dtypes.eq(np.float64).all() and np.isfinite(a.to_numpy()).all()
     assert a.to_numpy().std() > 0
-    b = neo.compute_feature(name, rows, None, seed=7, **params)
+    b = on_neo(g, name, g.rows, None, seed=7, params=params).table
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     # no projection is left behind
-    gds = neo._gds_client()
-    assert len(gds.graph.list()) == 0
+    assert len(g.neo.gds().graph.list()) == 0
 
 
 def test_gds_seed_and_node2vec_params_matter(graphs):
-    _, neo, rows, _ = graphs
-    a = neo.compute_feature("node2vec", rows[:20], seed=1)
-    assert not a.equals(neo.compute_feature("node2vec", rows[:20], seed=2))
-    assert not a.equals(neo.compute_feature("node2vec", rows[:20], seed=1, p=4.0, q=0.25))
+    g = graphs
+    rows = g.rows[:20]
+
+    def table(name, seed, **params):
+        r = on_neo(g, name, rows, seed=seed, params=params)
+        assert r.engine == "neo4j-gds"
+        return r.table
+
+    a = table("node2vec", 1)
+    assert not a.equals(table("node2vec", 2))
+    assert not a.equals(table("node2vec", 1, p=4.0, q=0.25))
     # DeepWalk is GDS node2vec with returnFactor = inOutFactor = 1
     same = {k: v for k, v in features.get_method("deepwalk").defaults.items() if k in features.get_method("node2vec").defaults}
-    assert neo.compute_feature("deepwalk", rows[:20], seed=1).equals(
-        neo.compute_feature("node2vec", rows[:20], seed=1, **{**same, "p": 1.0, "q": 1.0}))
+    assert table("deepwalk", 1).equals(table("node2vec", 1, **{**same, "p": 1.0, "q": 1.0}))
 
 
 def test_unknown_rows_and_params(graphs):
-    _, neo, rows, panel = graphs
-    for name in ("cn", "lpi", "fastrp"):
-        with pytest.raises(KeyError, match="not in graph"):
-            neo.compute_feature(name, rows[:3] + ["Gene:999999999"], panel)
-    with pytest.raises(ValueError, match="unknown parameter"):
-        neo.compute_feature("lpi", rows[:3], panel, gamma=1)
-    assert len(neo._gds_client().graph.list()) == 0
+    g = graphs
+    bad_rows = g.rows[:3] + ["Gene:999999999"]
+    for name in ("cn", "lpi", "fastrp", "entropy"):
+        for store, view in ((g.neo, g.neo_view), (None, g.emb_view)):
+            with pytest.raises(KeyError, match="not in graph"):
+                compute_on(name, bad_rows, g.panel, view=view, store=store)
+    for store in (g.neo, None):
+        with pytest.raises(ValueError, match="unknown parameter"):
+            compute_on("lpi", g.rows[:3], g.panel, view=g.neo_view, store=store, params={"gamma": 1})
+        with pytest.raises(ValueError, match="unknown feature method"):
+            compute_on("pagerank", g.rows[:3], view=g.neo_view, store=store)
+    assert len(g.neo.gds().graph.list()) == 0
+
+
+def test_without_gds_python_runs_with_a_note(graphs, neo4j_server):
+    """A server without the plugin: GDS methods run in Python and say so in one line, no warning.
+
+    The test server has GDS, so a store that reports none stands in for one without it; everything
+    else (the Cypher similarities) still runs on the real server.
+    """
+    from kgexpr.graph.neo4j import Neo4jStore
+
+    class NoGdsStore(Neo4jStore):
+        def gds(self):
+            return None
+
+    g = graphs
+    rows = g.rows[:25]
+    params = {"dim": 8, "walk_length": 10, "walks_per_node": 2}
+    with NoGdsStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, database=neo4j_server.database) as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for name in ("deepwalk", "node2vec"):
+                r = compute_on(name, rows, view=g.neo_view, store=store, seed=3, params=params)
+                assert r.engine == "python"
+                assert r.note == f"Neo4j at {store.uri} has no Graph Data Science plugin: {name} computed in Python"
+                pd.testing.assert_frame_equal(r.table, compute_features(g.neo_view, name, rows, None, seed=3, **params),
+                                              check_exact=True)
+            r = compute_on("fastrp", rows, view=g.neo_view, store=store, seed=3)
+            assert r.engine == "python" and "fastrp computed in Python" in r.note and "\n" not in r.note
+            r = compute_on("cn", rows, g.panel, view=g.neo_view, store=store)
+            assert r.engine == "neo4j-cypher" and r.note is None

@@ -70,3 +70,33 @@ def test_export_and_adjacency_leave_out_learned_edges():
     i, j = view.index_of(["Gene:1", "Gene:3"])
     assert A[i, j] == 0  # the learned edge is not part of the feature graph
     assert (A != A.T).nnz == 0
+
+
+def test_flush_saves_to_the_path_and_clear_empties(tmp_path):
+    s = EmbeddedStore(tmp_path / "g")
+    _small(s)
+    first = s.counts()
+    s.flush()
+    assert EmbeddedStore(tmp_path / "g").counts() == first
+    s.clear()
+    assert set(s.counts().values()) == {0}
+    assert EmbeddedStore(tmp_path / "g").counts() == first  # clear changes the saved copy only on flush
+    for label in ("Gene", "Drug"):
+        assert s.nodes(label).dtypes.equals(EmbeddedStore().nodes(label).dtypes)
+    _small(s)  # a cleared store takes writes as a new one does
+    assert s.counts() == first
+    s.clear()
+    s.flush()
+    assert set(EmbeddedStore(tmp_path / "g").counts().values()) == {0}
+
+
+def test_flush_without_a_path_is_a_clear_error(tmp_path):
+    s = EmbeddedStore()
+    _small(s)
+    with pytest.raises(KgexprError, match="no path"):
+        s.flush()
+    with pytest.raises(KgexprError, match="no path"):
+        s.save()
+    assert s.save(tmp_path / "g") == tmp_path / "g"
+    s.flush()  # save(path) gave it one
+    assert EmbeddedStore(tmp_path / "g").counts() == s.counts()

@@ -231,9 +231,45 @@ def test_values_are_parameters_not_cypher(neo4j_store):
     # deleting by a nasty value deletes exactly that edge
     assert neo4j_store.delete_edges("HAS_MUTATION", {"type": NASTY[4]}) == 1
     assert neo4j_store.counts()["Gene"] == after["Gene"]
-    # compute_feature and nasty ids: a KeyError, not a query
+    # nasty node ids: a KeyError, not a query
+    now = neo4j_store.counts()
     with pytest.raises(KeyError, match="not in graph"):
-        neo4j_store.compute_feature("cn", ["Gene:1", "Drug:' OR 1=1 //"], ["Gene:2"])
+        neo4j_store.resolve_nodes(["Gene:1", "Drug:' OR 1=1 //"])
+    assert neo4j_store.counts() == now
+
+
+# ------------------------------------------------------------------------------ flush / clear
+
+
+def test_flush_and_clear_through_the_interface(neo4j_store, neo4j_server):
+    from kgexpr.graph import GraphStore
+    from kgexpr.graph.neo4j import Neo4jStore
+
+    store: GraphStore = neo4j_store
+    small(store)
+    before = store.counts()
+    store.flush()  # a no-op: every write is already committed ...
+    assert store.counts() == before
+    with Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, database=neo4j_server.database) as other:
+        assert other.counts() == before  # ... so another connection sees it all
+        store.clear()
+        assert set(other.counts().values()) == {0}
+    assert set(store.counts().values()) == {0}
+    small(store)  # constraints and indexes survive a clear
+    assert store.counts() == before
+
+
+def test_resolve_nodes_and_read(neo4j_store):
+    small(neo4j_store)
+    eids = neo4j_store.resolve_nodes(["Gene:1", "Drug:D2", "CellLine:MCF7", "Gene:1"])
+    assert set(eids) == {"Gene:1", "Drug:D2", "CellLine:MCF7"} and len(set(eids.values())) == 3
+    for bad in (["Gene:01"], ["Gene:x"], ["Person:1"], ["Pathway:nope"]):
+        with pytest.raises(KeyError, match="not in graph"):
+            neo4j_store.resolve_nodes(["Gene:1", *bad])
+    assert neo4j_store.read("read/counts")[0]["counts"]["Gene"] == 4
+    with pytest.raises(BackendError, match=r"failed reading on purpose"):
+        with neo4j_store.errors("reading on purpose"):
+            neo4j_store.read("read/resolve_nodes")  # missing parameters: a server error, mapped
 
 
 # ------------------------------------------------------------------------------ failures mid-load

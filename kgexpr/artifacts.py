@@ -1,0 +1,189 @@
+"""Every file a run writes, named once: stage folders, file names, npz keys, and how each is read.
+
+Stages, the CLI, the report and the benchmarks reach a run directory only through
+these names, so renaming a file or adding a field to the training results is one
+edit here. An :class:`Artifact` is a file (or folder) inside one stage's folder;
+``read`` / ``write`` pick the format from its suffix.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kgexpr.atomic import atomic_file
+
+# ------------------------------------------------------------------------------ stage folders
+
+LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN = "load", "features", "train", "evaluate", "explain"
+#: every stage, in the one direction data flows
+STAGE_ORDER = (LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN)
+
+MANIFEST = "manifest.json"
+
+
+def partial_folder(stage: str) -> str:
+    """Finished pieces of an unfinished stage (training's gene blocks), per stage key; removed when it finishes."""
+    return f"{stage}.partial"
+
+
+#: feature tables by cache key, shared by every features stage of the run directory
+FEATURE_CACHE = Path("cache") / "features"
+#: the simulated data written for a run without a data directory
+DEMO_DATA = "demo-data"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file (or folder) in a stage's folder; ``stage=None`` means the run directory itself."""
+
+    stage: str | None
+    filename: str
+    description: str
+    index: bool | None = None  # parquet: False drops the frame's index (None: pandas' default)
+
+    def path(self, folder: str | Path) -> Path:
+        return Path(folder) / self.filename
+
+    def in_run(self, run_root: str | Path) -> Path:
+        root = Path(run_root)
+        return root / self.filename if self.stage is None else root / self.stage / self.filename
+
+    def exists(self, folder: str | Path) -> bool:
+        return self.path(folder).exists()
+
+    def read(self, folder: str | Path):
+        path = self.path(folder)
+        suffix = path.suffix
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix == ".json":
+            return json.loads(path.read_text())
+        if suffix in (".md", ".html", ".txt"):
+            return path.read_text()
+        raise TypeError(f"{self.filename}: no reader for {suffix!r}")
+
+    def read_if_exists(self, folder: str | Path, default=None):
+        return self.read(folder) if self.exists(folder) else default
+
+    def write(self, folder: str | Path, obj) -> Path:
+        path = self.path(folder)
+        suffix = path.suffix
+        with atomic_file(path) as tmp:
+            if suffix == ".parquet":
+                obj.to_parquet(tmp, index=self.index)
+            elif suffix == ".csv":
+                obj.to_csv(tmp, index=False)
+            elif suffix == ".json":
+                tmp.write_text(json.dumps(obj, indent=1, default=_json_default))
+            elif suffix in (".md", ".html", ".txt"):
+                tmp.write_text(obj)
+            else:
+                raise TypeError(f"{self.filename}: no writer for {suffix!r}")
+        return path
+
+
+def _json_default(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, Path):
+        return str(x)
+    return str(x)
+
+
+def manifest_of(stage: str) -> Artifact:
+    return Artifact(stage, MANIFEST, "the stage's manifest: key and what built it, versions, timings")
+
+
+# ------------------------------------------------------------------------------ load
+
+GRAPH = Artifact(LOAD, "graph", "the embedded graph store (parquet frames)")
+EXPRESSION_RAW = Artifact(LOAD, "expression_raw.parquet", "selected samples x landmark genes, as read")
+EXPRESSION_SCALED = Artifact(LOAD, "expression_scaled.parquet", "the same, min-max scaled per gene (model targets)")
+EXPRESSION_SCALE = Artifact(LOAD, "expression_scale.parquet", "per-gene min and max of the scaling")
+SAMPLES = Artifact(LOAD, "samples.parquet", "per-sample metadata: pert_id, dose, time, cell line")
+GENES = Artifact(LOAD, "genes.parquet", "the expression genes: entrez_id, symbol", index=False)
+PERT_TO_DRUG = Artifact(LOAD, "pert_to_drug.parquet", "LINCS pert_id -> Drug node key", index=False)
+DESCRIPTORS = Artifact(LOAD, "descriptors.parquet", "drug descriptors per pert_id (when pert info exists)")
+LOAD_SUMMARY = Artifact(LOAD, "summary.json", "what was loaded: data, cell line, counts, source report")
+
+# ------------------------------------------------------------------------------ features
+
+FEATURE_NODES = Artifact(FEATURES, "nodes.parquet", "every graph node with its label and degree", index=False)
+FEATURE_KINDS = Artifact(FEATURES, "kinds.json", "feature set -> similarity | embedding")
+
+
+def feature_table(method: str) -> Artifact:
+    return Artifact(FEATURES, f"{method}.parquet", f"the {method} feature table (nodes x columns)")
+
+
+# ------------------------------------------------------------------------------ train
+
+TARGET_GENES = Artifact(TRAIN, "target_genes.parquet", "the modelled genes, in model order", index=False)
+
+
+def train_result(split: str, model: str) -> Artifact:
+    return Artifact(TRAIN, f"{split}__{model}.npz", f"two-stage MTRS results of {model} on the {split} split")
+
+
+@dataclass
+class TrainResult:
+    """One (split, model): the arrays stage 2 and the evaluation read; field names are the npz keys."""
+
+    genes: np.ndarray  # Entrez ids, model order
+    train_index: np.ndarray
+    test_index: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    stage1_test: np.ndarray
+    stage2_test: np.ndarray
+    stage1_oob: np.ndarray
+    stage2_oob: np.ndarray
+    importances: np.ndarray  # (genes, genes): stage-2 importance of gene k's stage-1 prediction for gene j
+    n_features: np.ndarray  # (1,): design width
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        with atomic_file(path) as tmp:
+            np.savez_compressed(tmp, **{f.name: getattr(self, f.name) for f in fields(self)})
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainResult":
+        with np.load(path) as z:
+            return cls(**{f.name: z[f.name] for f in fields(cls)})
+
+
+def train_results(folder: str | Path) -> dict[str, dict[str, TrainResult]]:
+    """split -> model -> results, for every result file in a train folder."""
+    out: dict[str, dict[str, TrainResult]] = {}
+    for f in sorted(Path(folder).glob("*__*.npz")):
+        split, model = f.stem.split("__", 1)
+        out.setdefault(split, {})[model] = TrainResult.load(f)
+    return out
+
+
+# ------------------------------------------------------------------------------ evaluate
+
+METRICS = Artifact(EVALUATE, "metrics.parquet", "R² and Pearson per split, model, stage and gene", index=False)
+METRICS_CSV = Artifact(EVALUATE, "metrics.csv", "the same as CSV")
+WINS = Artifact(EVALUATE, "wins.csv", "genes where each model scored best (paper Fig. 2)")
+PAIRWISE = Artifact(EVALUATE, "pairwise_vs_baseline.csv", "each model vs the baseline, Wilcoxon p (paper Fig. 3)")
+STACKING_WEIGHTS = Artifact(EVALUATE, "stacking_weights.csv", "per-gene NNLS weights of stacking-weighted")
+EVALUATION_SUMMARY = Artifact(EVALUATE, "summary.json", "median R², wins and verdicts per split")
+
+# ------------------------------------------------------------------------------ explain
+
+ASSOCIATIONS = Artifact(EXPLAIN, "associations.parquet", "learned gene->gene associations (top k per gene)", index=False)
+ASSOCIATIONS_CSV = Artifact(EXPLAIN, "associations.csv", "the same as CSV")
+
+# ------------------------------------------------------------------------------ report (run root)
+
+SUMMARY_MD = Artifact(None, "summary.md", "the run's summary in Markdown")
+REPORT_HTML = Artifact(None, "report.html", "the self-contained report with plots")

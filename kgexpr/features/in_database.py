@@ -1,0 +1,144 @@
+"""Feature methods computed inside Neo4j: Cypher similarities and GDS embeddings.
+
+They reach the server only through the public surface of
+:class:`~kgexpr.graph.neo4j.Neo4jStore` (``read``, ``errors``, ``resolve_nodes``, ``gds``) and
+receive parameters already resolved by :func:`kgexpr.features.resolve_params`. Each result
+equals what the Python implementation returns on the store's :class:`GraphView` (cn, lpi) or
+is deterministic for a seed (GDS runs with concurrency 1).
+
+GDS projection
+    A Cypher projection (``cypher/gds/project_knowledge_graph.cypher``), not a native one: a
+    native projection fails when a label or relationship type has no data yet, and it would keep
+    parallel relationships (an INTERACTS pair in several pathways, A->B and B->A) and self-loops,
+    so GDS would embed a different graph from the GraphView every other feature uses. The
+    Cypher projection yields exactly that graph: undirected, simple, isolated nodes included.
+    The only Cypher not in ``cypher/`` is what the ``graphdatascience`` client generates for
+    its own calls (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.graph.drop``).
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from kgexpr.graph.cypher import load_query
+from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS
+
+__all__ = ["CYPHER_QUERIES", "GDS_METHODS", "is_neo4j", "has_gds", "no_gds_note", "cypher_similarity", "gds_embedding"]
+
+#: similarity methods computed in Cypher -> query name
+CYPHER_QUERIES = {"cn": "features/common_neighbours", "lpi": "features/local_path_index"}
+#: embedding methods computed with GDS
+GDS_METHODS = ("deepwalk", "node2vec", "fastrp")
+
+
+def is_neo4j(store) -> bool:
+    """Whether ``store`` is a Neo4jStore, without importing the driver for other stores."""
+    mod = sys.modules.get("kgexpr.graph.neo4j")  # not loaded -> no Neo4jStore can exist
+    return mod is not None and isinstance(store, mod.Neo4jStore)
+
+
+def has_gds(store) -> bool:
+    return is_neo4j(store) and store.gds() is not None
+
+
+def no_gds_note(store, name: str) -> str | None:
+    """Why a GDS method falls back to Python, for a Neo4j store without the plugin."""
+    if is_neo4j(store) and store.gds() is None:
+        return f"Neo4j at {store.uri} has no Graph Data Science plugin: {name} computed in Python"
+    return None
+
+
+def _first_line(e) -> str:
+    text = str(e or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def cypher_similarity(store, name: str, rows: list[str], panel: list[str] | None, params: dict) -> pd.DataFrame:
+    """cn / lpi as rows x panel (``panel=None``: rows x rows), x == y -> 0, in parallel row chunks."""
+    panel_ids = rows if panel is None else panel
+    row_u = list(dict.fromkeys(rows))
+    panel_u = list(dict.fromkeys(panel_ids))
+    eid = store.resolve_nodes(list(dict.fromkeys(row_u + panel_u))) if row_u or panel_u else {}
+    S = np.zeros((len(row_u), len(panel_u)), dtype=np.float64)
+    beta = float(params.get("beta", 0.0))
+    qname = CYPHER_QUERIES[name]
+    if name == "lpi" and beta == 0.0:
+        qname = CYPHER_QUERIES["cn"]  # A² only: the same numbers, without the 3-step walks
+    if row_u and panel_u:
+        base = {"panel": {eid[y]: j for j, y in enumerate(panel_u)}, "rel_types": list(KNOWLEDGE_TYPES), "beta": beta}
+        chunk = store.feature_chunk
+        chunks = [
+            [{"i": i, "eid": eid[x]} for i, x in enumerate(row_u[s : s + chunk], start=s)]
+            for s in range(0, len(row_u), chunk)
+        ]
+
+        def run(part):
+            return [(int(r["i"]), int(r["j"]), float(r["score"])) for r in store.read(qname, **base, rows=part)]
+
+        with store.errors(f"computing {name} in Cypher"):
+            with ThreadPoolExecutor(max_workers=min(store.feature_workers, len(chunks))) as pool:
+                for result in pool.map(run, chunks):
+                    for i, j, v in result:
+                        S[i, j] = v
+    ri = pd.Index(row_u).get_indexer(rows)
+    pj = pd.Index(panel_u).get_indexer(panel_ids)
+    return pd.DataFrame(np.ascontiguousarray(S[np.ix_(ri, pj)]), index=pd.Index(rows), columns=pd.Index(panel_ids))
+
+
+def gds_embedding(store, name: str, rows: list[str], seed: int, params: dict) -> pd.DataFrame:
+    """DeepWalk / node2vec / FastRP with GDS on a throw-away projection; rows x d0.."""
+    p = params
+    dim = int(p["dim"])
+    if dim < 1:
+        raise ValueError(f"dim must be >= 1, got {dim}")
+    columns = [f"d{i}" for i in range(dim)]
+    if not rows:
+        return pd.DataFrame(np.zeros((0, dim)), index=pd.Index([]), columns=columns)
+    gds = store.gds()
+    if gds is None:
+        raise RuntimeError(f"Neo4j at {store.uri} has no Graph Data Science plugin")  # dispatch checks first
+    store.resolve_nodes(list(dict.fromkeys(rows)))  # unknown rows fail before any projection
+    graph_name = f"kgexpr-{name}-{uuid.uuid4().hex}"
+    try:
+        with store.errors(f"projecting the knowledge graph into GDS for {name}"):
+            G = gds.graph.project.cypher(
+                load_query("gds/project_knowledge_graph"), graph_name=graph_name,
+                labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES),
+            ).graph
+        with store.errors(f"computing {name} with GDS"):
+            if name == "fastrp":
+                emb = gds.fast_rp.stream(
+                    G, embedding_dimension=dim,
+                    iteration_weights=[float(w) for w in p["iteration_weights"]],
+                    normalization_strength=float(p["normalization_strength"]),
+                    node_self_influence=float(p["self_influence"]),
+                    random_seed=seed, concurrency=1,
+                )
+            else:
+                return_factor, in_out_factor = (1.0, 1.0) if name == "deepwalk" else (float(p["p"]), float(p["q"]))
+                emb = gds.node2vec.stream(
+                    G, embedding_dimension=dim, walk_length=int(p["walk_length"]),
+                    walks_per_node=int(p["walks_per_node"]), window_size=int(p["window"]),
+                    iterations=int(p["epochs"]), negative_sampling_rate=int(p["negative"]),
+                    return_factor=return_factor, in_out_factor=in_out_factor,
+                    random_seed=seed, concurrency=1,
+                )
+            nids = emb["nodeId"].astype(int).tolist()
+            ids = {int(r["nid"]): r["node_id"] for r in store.read("gds/node_ids", node_ids=nids)}
+    finally:
+        try:
+            gds.graph.drop(graph_name, fail_if_missing=False)
+        except Exception as e:  # never hide the original error; a leftover projection is only memory
+            warnings.warn(f"could not drop GDS graph {graph_name}: {_first_line(e)}", stacklevel=2)
+    Y = np.asarray(emb["embedding"].tolist(), dtype=np.float64).reshape(len(emb), dim)
+    index = pd.Index([ids[int(n)] for n in emb["nodeId"]])
+    pos = index.get_indexer(pd.Index(rows))
+    if (pos < 0).any():
+        raise KeyError(f"nodes not in graph: {[r for r, k in zip(rows, pos) if k < 0][:5]}")
+    return pd.DataFrame(np.ascontiguousarray(Y[pos]), index=pd.Index(rows), columns=columns)

@@ -1,0 +1,129 @@
+"""What a stage is, how its key is built, and how it runs.
+
+A stage declares its name, the stages it reads, its code version, the settings it
+depends on (``params``: fully resolved, e.g. feature-method parameters after
+defaults and the learner's ``get_params(deep=True)``) and whether it touches the
+graph backend. Its key is built here and nowhere else, from all of that plus the
+keys of the stages it reads, the resolved backend address and kgexpr's version,
+so no setting can change a result without changing the key. ``prepare`` may add
+facts only known at run time (input file fingerprints, the graph's hash); ``run``
+reads and writes only :mod:`kgexpr.artifacts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import kgexpr
+from kgexpr.artifacts import Artifact
+from kgexpr.progress import console
+from kgexpr.rundir import RunDir, Stage, stable_hash
+from kgexpr.settings import Settings, neo4j_password
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    needs: tuple[str, ...]
+    version: int  # bump when the stage's numbers change for the same inputs
+    params: Callable[[Settings], dict]
+    run: Callable[["StageContext"], None]
+    uses_backend: bool = False
+    prepare: Callable[["StageContext"], dict] | None = None
+    finish: Callable[["StageContext"], None] | None = None  # after the stage folder is in place
+    description: str = ""
+
+
+@dataclass
+class StageContext:
+    """What a running stage sees: its settings, the stages it reads, and where to write."""
+
+    spec: StageSpec
+    settings: Settings
+    run: RunDir
+    needs: dict[str, Stage]
+    key: str | None = None
+    out: Path | None = None  # the temporary stage folder while ``run`` writes
+    info: dict = field(default_factory=dict)  # goes into the manifest
+    state: dict = field(default_factory=dict)  # handed from ``prepare`` to ``run``
+    _store: object = None
+
+    def read(self, artifact: Artifact):
+        return artifact.read(self.folder_of(artifact))
+
+    def read_if_exists(self, artifact: Artifact, default=None):
+        return artifact.read_if_exists(self.folder_of(artifact), default)
+
+    def folder_of(self, artifact: Artifact) -> Path:
+        if artifact.stage == self.spec.name:
+            return self.out
+        if artifact.stage not in self.needs:
+            raise RuntimeError(f"stage {self.spec.name} reads {artifact.filename} of {artifact.stage}, which it does not declare")
+        return self.needs[artifact.stage].path
+
+    def write(self, artifact: Artifact, obj) -> Path:
+        if artifact.stage != self.spec.name:
+            raise RuntimeError(f"stage {self.spec.name} may not write {artifact.stage}/{artifact.filename}")
+        return artifact.write(self.out, obj)
+
+    def store(self, embedded_path: Path | None = None):
+        """The graph store of this run, opened once (the embedded one lives in the load stage's folder)."""
+        if self._store is None:
+            from kgexpr.artifacts import GRAPH, LOAD
+
+            if embedded_path is None:
+                embedded_path = GRAPH.path(self.needs[LOAD].path)
+            self._store = open_graph_store(self.settings, embedded_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def open_graph_store(s: Settings, embedded_path: Path | None):
+    """The store the settings name: the only place that picks a backend by name."""
+    from kgexpr.graph import open_store
+
+    if s.backend == "embedded":
+        return open_store("embedded", path=embedded_path)
+    return open_store("neo4j", uri=s.neo4j_uri, user=s.neo4j_user, password=neo4j_password(),
+                      database=s.neo4j_database, batch_size=s.batch_size)
+
+
+def key_parts(spec: StageSpec, s: Settings, needs: dict[str, Stage], inputs: dict) -> dict:
+    """Everything a stage's result depends on, as it enters the key and the manifest."""
+    return {
+        "stage": spec.name,
+        "code_version": spec.version,
+        "kgexpr": kgexpr.__version__,
+        "params": spec.params(s),
+        "inputs": inputs,
+        "needs": {name: needs[name].key for name in spec.needs},
+        "backend": s.backend_address() if spec.uses_backend else None,
+    }
+
+
+def execute(spec: StageSpec, s: Settings, run: RunDir) -> Stage:
+    """Run one stage whose needs are done, or reuse it when its key is unchanged."""
+    needs = {name: run.require(name) for name in spec.needs}
+    ctx = StageContext(spec, s, run, needs)
+    try:
+        inputs = spec.prepare(ctx) if spec.prepare is not None else {}
+        parts = key_parts(spec, s, needs, inputs)
+        ctx.key = stable_hash(parts)
+        if (done := run.done(spec.name, ctx.key)) is not None:
+            console.print(f"{spec.name}: reused ({done.path})")
+            return done
+        with run.writing(spec.name, ctx.key, parts, seed=s.seed) as (tmp, info):
+            ctx.out, ctx.info = tmp, info
+            spec.run(ctx)
+        ctx.out = None
+        if spec.finish is not None:
+            spec.finish(ctx)
+    finally:
+        ctx.close()
+    return run.finished(spec.name)

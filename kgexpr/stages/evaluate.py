@@ -1,0 +1,34 @@
+"""evaluate: training results -> per-gene R², win counts, pairwise tests against the baseline, stacking."""
+
+from __future__ import annotations
+
+from kgexpr import artifacts as A
+from kgexpr.settings import Settings
+from kgexpr.stages.base import StageContext, StageSpec
+
+
+def params(s: Settings) -> dict:
+    return {}  # everything it depends on is in the training results
+
+
+def run(ctx: StageContext) -> None:
+    from kgexpr.evaluate import evaluate
+    from kgexpr.learn.splits import SPLIT_ORDER
+
+    train = ctx.needs[A.TRAIN]
+    result = evaluate(A.train_results(train.path), ctx.read(A.TARGET_GENES), train.manifest["info"]["models"],
+                      SPLIT_ORDER)
+    ctx.write(A.METRICS, result.metrics)
+    ctx.write(A.METRICS_CSV, result.metrics)
+    ctx.write(A.WINS, result.wins)
+    ctx.write(A.PAIRWISE, result.pairwise)
+    if result.stacking_weights is not None:
+        ctx.write(A.STACKING_WEIGHTS, result.stacking_weights)
+    ctx.write(A.EVALUATION_SUMMARY, result.summary)
+    ctx.info["summary"] = result.summary
+
+
+STAGE = StageSpec(
+    name=A.EVALUATE, needs=(A.TRAIN,), version=1, params=params, run=run,
+    description="per-gene R², win counts, pairwise vs baseline (Wilcoxon), stacking",
+)

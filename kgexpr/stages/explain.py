@@ -1,0 +1,51 @@
+"""explain: stage-2 importances -> gene->gene associations, written back into the graph as edges."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kgexpr import artifacts as A
+from kgexpr.progress import console
+from kgexpr.settings import Settings
+from kgexpr.stages.base import StageContext, StageSpec
+
+LEARNED_EDGE = "ASSOCIATED_WITH"
+
+
+def run_id(s: Settings) -> str:
+    """The id a run's edges carry in the graph: the run directory's name."""
+    return s.out.resolve().name
+
+
+def params(s: Settings) -> dict:
+    return {"top_k": s.top_k, "run_id": run_id(s)}
+
+
+def run(ctx: StageContext) -> None:
+    from kgexpr.evaluate import top_associations
+
+    s = ctx.settings
+    results = A.train_results(ctx.needs[A.TRAIN].path)
+    split = "random" if "random" in results else next(iter(results))
+    frames = [top_associations(r.importances, r.genes, s.top_k).assign(feature_set=model)
+              for model, r in results[split].items()]
+    assoc = pd.concat(frames, ignore_index=True)
+    genes = ctx.read(A.TARGET_GENES)
+    symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
+    out = assoc.assign(source_symbol=assoc["source"].map(symbol), target_symbol=assoc["target"].map(symbol))
+    ctx.write(A.ASSOCIATIONS, out)
+    ctx.write(A.ASSOCIATIONS_CSV, out)
+    rid = run_id(s)
+    store = ctx.store()
+    written = store.replace_edges(LEARNED_EDGE, assoc, where={"run_id": rid})
+    store.flush()
+    n_edges = len(store.edges(LEARNED_EDGE))
+    ctx.info.update({"run_id": rid, "written": int(written), "associated_with_edges": int(n_edges), "split": split,
+                     "top_k": s.top_k})
+    console.print(f"explain: wrote {written} {LEARNED_EDGE} edges (run_id={rid}) into the {s.backend} graph")
+
+
+STAGE = StageSpec(
+    name=A.EXPLAIN, needs=(A.LOAD, A.TRAIN), version=1, params=params, run=run, uses_backend=True,
+    description="learned gene->gene associations, written back to the graph",
+)

@@ -1,0 +1,96 @@
+"""features: graph -> one feature table per method (in the database where a backend can, else Python)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from kgexpr import artifacts as A
+from kgexpr.atomic import atomic_file
+from kgexpr.graph.schema import node_id
+from kgexpr.progress import Progress, console
+from kgexpr.settings import Settings
+from kgexpr.stages.base import StageContext, StageSpec
+
+
+def resolved_methods(s: Settings) -> dict[str, dict]:
+    """Each feature set's parameters after the method's defaults: what its numbers depend on."""
+    from kgexpr.features import resolve_params
+
+    return {name: resolve_params(name, dict(s.feature_params.get(name, {}))) for name in s.features}
+
+
+def params(s: Settings) -> dict:
+    from kgexpr.features import FEATURES_VERSION
+
+    return {"methods": resolved_methods(s), "seed": s.seed, "features_version": FEATURES_VERSION}
+
+
+def prepare(ctx: StageContext) -> dict:
+    """The graph as the store holds it now, hashed: features follow the graph, not only the load."""
+    from kgexpr.features import graph_hash
+
+    view = ctx.store().graph_view()
+    ctx.state["view"] = view
+    ctx.state["graph_hash"] = graph_hash(view)
+    return {"graph_hash": ctx.state["graph_hash"]}
+
+
+def _rows(ctx: StageContext) -> tuple[list[str], list[str]]:
+    """Rows every table needs: the perturbagens' drug nodes, then the expression genes (the similarity panel)."""
+    genes = ctx.read(A.GENES)
+    drugs = ctx.read(A.PERT_TO_DRUG)
+    gene_nodes = [node_id("Gene", int(g)) for g in genes["entrez_id"]]
+    drug_nodes = sorted({node_id("Drug", d) for d in drugs["drug_id"]})
+    return drug_nodes + gene_nodes, gene_nodes
+
+
+def run(ctx: StageContext) -> None:
+    from kgexpr.features import cache_key, compute_on, get_method
+
+    s = ctx.settings
+    view, ghash = ctx.state["view"], ctx.state["graph_hash"]
+    store = ctx.store()
+    rows, gene_nodes = _rows(ctx)
+    cache = ctx.run.root / A.FEATURE_CACHE
+    cache.mkdir(parents=True, exist_ok=True)
+    kinds, timings, engines = {}, {}, {}
+    with Progress("features") as prog:
+        for name, method_params in resolved_methods(s).items():
+            method = get_method(name)
+            panel = gene_nodes if method.kind == "similarity" else None
+            ckey = cache_key(ghash, name, {**method_params, "seed": s.seed, "backend": s.backend}, rows, panel)
+            table_file = cache / f"{name}-{ckey}.parquet"
+            engine_file = cache / f"{name}-{ckey}.engine"
+            if table_file.exists():
+                prog.step(name, "cached")
+                table = pd.read_parquet(table_file)
+                engines[name] = engine_file.read_text().strip() if engine_file.exists() else "unknown"
+            else:
+                prog.step(name, method.description)
+                t = time.time()
+                result = compute_on(name, rows, panel, view=view, store=store, seed=s.seed, params=method_params)
+                timings[name] = round(time.time() - t, 3)
+                if result.note:
+                    console.print(f"[yellow]features: {result.note}[/]")
+                table = result.table
+                table.columns = [str(c) for c in table.columns]
+                engines[name] = result.engine
+                engine_file.write_text(result.engine + "\n")
+                with atomic_file(table_file) as tmp:  # a table in the cache is always whole
+                    table.to_parquet(tmp)
+            ctx.write(A.feature_table(name), table)
+            kinds[name] = method.kind
+    degree = np.asarray(view.adjacency.sum(axis=1)).ravel()
+    ctx.write(A.FEATURE_NODES, pd.DataFrame({"node_id": view.nodes, "label": view.labels, "degree": degree.astype(int)}))
+    ctx.write(A.FEATURE_KINDS, kinds)
+    ctx.info.update({"graph_hash": ghash, "nodes": int(view.adjacency.shape[0]),
+                     "edges": int(view.adjacency.nnz // 2), "seconds_per_method": timings, "engines": engines})
+
+
+STAGE = StageSpec(
+    name=A.FEATURES, needs=(A.LOAD,), version=1, params=params, prepare=prepare, run=run, uses_backend=True,
+    description="graph features per node (cn, lpi, entropy, laplacian, lle, deepwalk, node2vec, fastrp)",
+)
