@@ -136,7 +136,12 @@ def settings_from(kw: dict) -> Settings:
         )
     if "top" in kw:
         values["top_k"] = kw["top"]
-    return Settings(**values).resolved().validate()
+    s = Settings(**values).resolved().validate()
+    if "include_genes" in values:
+        from kgexpr.stages.load import check_named_genes
+
+        check_named_genes(s)
+    return s
 
 
 def reports_errors(fn):

@@ -83,6 +83,8 @@ class Settings:
             raise KgexprError(f"--backend {self.backend!r}: {suggest(self.backend, BACKENDS)}")
         if self.backend == "neo4j" and self.neo4j_uri is None:
             raise KgexprError("internal: settings were not resolved (Settings.resolved())")
+        if self.seed < 0:
+            raise KgexprError(f"--seed {self.seed}: must be 0 or more")
         methods = available_methods()
         if not self.features:
             raise KgexprError(f"--features: name at least one of {', '.join(methods)}")
@@ -116,8 +118,6 @@ class Settings:
             raise KgexprError(f"--splits: a split is named twice ({','.join(self.splits)})")
         if not 0.0 < self.test_size < 1.0:
             raise KgexprError(f"test_size {self.test_size}: must be between 0 and 1")
-        if self.seed < 0:
-            raise KgexprError(f"--seed {self.seed}: must be 0 or more")
         if self.n_jobs == 0:
             raise KgexprError("--n-jobs 0: use a positive number of workers, or -1 for all cores")
         if self.top_k < 1:

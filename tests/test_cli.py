@@ -102,3 +102,29 @@ def test_bad_input_is_one_clear_error_and_nothing_half_written(tmp_path, demo_da
     assert "error:" in res.output and gct.name in res.output and "Traceback" not in res.output
     assert not (out / "load").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".load")]
+
+
+BAD_OPTIONS = [
+    ["--features", "nosuchmethod"],
+    ["--trees", "0"],
+    ["--genes", "-5"],
+    ["--splits", "bogus"],
+    ["--include-genes", "NOTAGENE"],
+    ["--learner-param", "n_components=0"],
+    ["--feature-param", "lpi.gamma=1"],
+]
+
+
+@pytest.mark.parametrize("bad", BAD_OPTIONS, ids=lambda a: " ".join(a))
+def test_a_bad_option_is_one_error_line_before_any_work(bad, demo_data, tmp_path):
+    out = tmp_path / "run"
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *bad])
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and bad[0] in lines[0], res.output
+    assert not (out / "load").exists() and not (out / "train.partial").exists()
+
+
+def test_a_successful_run_leaves_no_partial_training(finished_run):
+    out, _ = finished_run
+    assert not (out / "train.partial").exists()

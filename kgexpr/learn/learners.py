@@ -90,7 +90,7 @@ def build_learner(name: str, n_trees: int, seed: int, params: Mapping[str, Any] 
         try:
             validate()
         except ValueError as e:
-            raise KgexprError(f"--learner {name}: {str(e).splitlines()[0]}") from None
+            raise KgexprError(f"--learner-param ({name}): {str(e).splitlines()[0]}") from None
     return est
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from kgexpr.errors import KgexprError
 
 
-def resolve_gene_names(genes: pd.DataFrame, names, strict: bool = True) -> np.ndarray:
+def resolve_gene_names(genes: pd.DataFrame, names, strict: bool = True, what: str = "genes of the expression data") -> np.ndarray:
     """Row positions in ``genes`` [entrez_id, symbol] of symbols or Entrez ids; unknown names are an error when strict."""
     symbols = genes["symbol"].astype(str).str.upper()
     ids = genes["entrez_id"].astype(str)
@@ -23,7 +23,7 @@ def resolve_gene_names(genes: pd.DataFrame, names, strict: bool = True) -> np.nd
 
             close = difflib.get_close_matches(key.upper(), sorted(set(symbols)), n=1, cutoff=0.6)
             raise KgexprError(
-                f"--include-genes {key}: not one of the {len(genes)} genes of the expression data"
+                f"--include-genes {key}: not one of the {len(genes)} {what}"
                 + (f"; did you mean {close[0]}?" if close else " (give a symbol such as TP53 or an Entrez id)")
             )
         positions.append(int(hit[0]))

@@ -59,6 +59,27 @@ def pick_expression(catalog, s: Settings) -> Path:
     return Path(files[0])
 
 
+def check_named_genes(s: Settings) -> None:
+    """Fail before any work when ``--include-genes`` names a gene the data's LINCS gene table lacks.
+
+    The check uses the landmark genes of that table (what load keeps); training checks the
+    genes actually loaded again.
+    """
+    from kgexpr.learn.targets import resolve_gene_names
+    from kgexpr.sources.lincs import read_gene_info
+
+    if not s.include_genes or s.include_genes == Settings.default("include_genes"):
+        return
+    table_path = resolve_data(s).catalog.gene_info_lincs
+    if table_path is None:
+        return
+    table = read_gene_info(table_path)
+    landmarks = table[table["is_landmark"].fillna(False).astype(bool)]
+    if len(landmarks):
+        table = landmarks
+    resolve_gene_names(table, s.include_genes, what=f"LINCS landmark genes in {table_path.name}")
+
+
 def params(s: Settings) -> dict:
     return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines, "neo4j_clear": s.neo4j_clear,
             "demo": s.demo}
