@@ -12,12 +12,24 @@ and Wehenkel (ECML PKDD 2014). Out-of-bag predictions come free, as in a forest.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn 1.4, 1.5: the same checks (and messages) as an estimator method
+
+    def validate_data(estimator, /, X="no_validation", y="no_validation", **kwargs):
+        """Check X (and y), set or check ``n_features_in_`` and ``feature_names_in_``."""
+        return estimator._validate_data(X, y, **kwargs)
+
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -65,12 +77,67 @@ def _grow(X, Y, Ys, seed, n_components, max_features, min_samples_leaf, bootstra
 class ProjectedForestRegressor(RegressorMixin, BaseEstimator):
     """Random forest whose trees split on random projections of many outputs.
 
-    ``n_components``: dimensions each tree's split criterion sees (outputs beyond it
-    are projected; with fewer outputs this is an ordinary multi-output forest).
-    Attributes follow scikit-learn's forests: ``estimators_``, ``oob_prediction_``,
-    ``feature_importances_`` (summed over outputs) and ``target_importances_``
-    (n_outputs, n_features).
+    Each tree draws a bootstrap sample and a Gaussian projection of the standardised
+    outputs to ``n_components`` dimensions, chooses its splits on that projection and
+    stores the mean of every original output in its leaves (see the module docstring).
+
+    Parameters
+    ----------
+    n_estimators : int, default=300
+        Number of trees.
+    n_components : int, default=16
+        Dimensions each tree's split criterion sees. Outputs beyond that many are
+        projected; with at most that many outputs this is an ordinary multi-output
+        forest on the standardised outputs.
+    max_features : int, float, {"sqrt", "log2"} or None, default=0.3
+        Features tried at each split, as in :class:`~sklearn.tree.DecisionTreeRegressor`.
+    min_samples_leaf : int or float, default=1
+        Minimum (weighted) samples in a leaf, as in the tree.
+    bootstrap : bool, default=True
+        Grow each tree on a bootstrap sample (else on all samples).
+    oob_score : bool, default=True
+        Keep out-of-bag predictions in ``oob_prediction_`` (needs ``bootstrap``); MTRS
+        uses them as honest stage-2 inputs.
+    n_jobs : int or None, default=None
+        Threads growing trees; the forest does not depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Draws one seed per tree: an int gives the same forest every fit, a
+        ``RandomState`` draws from that generator, None gives a fresh forest each fit.
+
+    Attributes
+    ----------
+    estimators_ : list of DecisionTreeRegressor
+        The trees (fitted on the projections; their leaves' gene means are kept apart).
+    oob_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Out-of-bag predictions of the training samples, NaN for a sample that was
+        never out of bag. Only with ``oob_score`` and ``bootstrap``.
+    feature_importances_ : ndarray of shape (n_features,)
+        Mean decrease in impurity, averaged over the outputs, summing to 1.
+    target_importances_ : ndarray of shape (n_outputs, n_features)
+        Mean decrease in impurity of each output, each row summing to 1.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen in fit, only when X had string column names.
+    n_outputs_ : int
+        Number of outputs seen in fit.
     """
+
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0.0, 1.0, closed="right"),
+            StrOptions({"sqrt", "log2"}),
+            None,
+        ],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left"), Interval(RealNotInt, 0.0, 1.0, closed="neither")],
+        "bootstrap": ["boolean"],
+        "oob_score": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_estimators: int = 300, n_components: int = 16, max_features=0.3,
                  min_samples_leaf: int = 1, bootstrap: bool = True, oob_score: bool = True,
@@ -84,15 +151,21 @@ class ProjectedForestRegressor(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    def __sklearn_tags__(self):  # scikit-learn >= 1.6
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"multioutput": True}
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
-        X = check_array(X, dtype=np.float32)
-        Y = check_array(y, dtype=np.float64, ensure_2d=False)
+        """Grow the forest on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs)."""
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float32)
+        Y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y", estimator=self)
         self._1d = Y.ndim == 1
         Y = Y[:, None] if Y.ndim == 1 else Y
-        if len(Y) != len(X):
-            raise ValueError(f"X has {len(X)} samples but y has {len(Y)}")
-        if self.n_components < 1:
-            raise ValueError("n_components must be at least 1")
         sd = Y.std(axis=0)
         Ys = (Y - Y.mean(axis=0)) / np.where(sd > 0, sd, 1.0)  # every gene has an equal say in the splits
         seeds = check_random_state(self.random_state).randint(_MAX_SEED, size=self.n_estimators)
@@ -120,15 +193,15 @@ class ProjectedForestRegressor(RegressorMixin, BaseEstimator):
             with np.errstate(invalid="ignore", divide="ignore"):
                 oob = oob_sum / oob_count[:, None]  # NaN where a sample was never out of bag
             self.oob_prediction_ = oob[:, 0] if self._1d else oob
-        self.n_features_in_ = X.shape[1]
+        elif hasattr(self, "oob_prediction_"):
+            del self.oob_prediction_  # left from an earlier fit with out-of-bag predictions
         self.n_outputs_ = b
         return self
 
     def predict(self, X):
+        """Mean over the trees of their leaves' output means: (n_samples,) or (n_samples, n_outputs), as y was."""
         check_is_fitted(self, "estimators_")
-        X = check_array(X, dtype=np.float32)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but the forest was fitted with {self.n_features_in_}")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
         out = np.zeros((len(X), self.n_outputs_))
         for tree, (leaf_index, values) in zip(self.estimators_, self._leaves):
             out += values[leaf_index[tree.apply(X)]]

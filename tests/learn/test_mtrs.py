@@ -2,8 +2,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 from kgexpr.learn import MTRSRegressor
 from kgexpr.learn.engine import run_stage
@@ -23,8 +25,11 @@ def test_follows_estimator_conventions():
     c = clone(est)
     assert c.get_params() == est.get_params()
     X, Y = _data()
-    with pytest.raises(Exception):
-        est.predict(X)  # not fitted
+    for method in (est.predict, est.predict_stage1):
+        with pytest.raises(NotFittedError):
+            method(X)
+    with pytest.raises(NotFittedError):
+        est.target_associations()
     est.fit(X, Y)
     for attr in ("stage1_estimators_", "stage2_estimators_", "oob_predictions_", "n_features_in_", "n_targets_"):
         assert hasattr(est, attr)
@@ -165,3 +170,115 @@ def test_stage_results_come_back_from_the_store():
             np.testing.assert_array_equal(a, b)
         store.clear()
         assert not list(Path(tmp).glob("*.npz"))
+
+
+def _tiny(n=40, p=3, m=2, seed=0):
+    return _data(n=n, p=p, m=m, seed=seed)
+
+
+def test_int_random_state_gives_the_same_model_every_fit():
+    X, Y = _tiny()
+    a = MTRSRegressor(n_estimators=5, random_state=11).fit(X, Y).predict(X)
+    np.testing.assert_array_equal(a, MTRSRegressor(n_estimators=5, random_state=11).fit(X, Y).predict(X))
+    np.testing.assert_array_equal(a, MTRSRegressor(n_estimators=5, random_state=np.int64(11)).fit(X, Y).predict(X))
+    assert not np.array_equal(a, MTRSRegressor(n_estimators=5, random_state=12).fit(X, Y).predict(X))
+
+
+def test_random_state_instance_draws_one_seed_from_the_generator():
+    X, Y = _tiny()
+    a = MTRSRegressor(n_estimators=5, random_state=np.random.RandomState(7)).fit(X, Y).predict(X)
+    b = MTRSRegressor(n_estimators=5, random_state=np.random.RandomState(7)).fit(X, Y).predict(X)
+    np.testing.assert_array_equal(a, b)  # the same seed object, recreated
+    # the seed it draws is an int as an int random_state uses it
+    drawn = np.random.RandomState(7).randint(np.iinfo(np.int32).max)
+    np.testing.assert_array_equal(a, MTRSRegressor(n_estimators=5, random_state=drawn).fit(X, Y).predict(X))
+    # and it draws: a second fit with the same generator gets a fresh seed
+    rs = np.random.RandomState(7)
+    est = MTRSRegressor(n_estimators=5, random_state=rs)
+    first = est.fit(X, Y).predict(X)
+    assert not np.array_equal(first, est.fit(X, Y).predict(X))
+
+
+def test_random_state_none_is_fresh_randomness_each_fit():
+    X, Y = _tiny()
+    est = MTRSRegressor(n_estimators=5)
+    first = est.fit(X, Y).predict(X)
+    assert first.shape == Y.shape and np.isfinite(first).all()
+    assert not np.array_equal(first, est.fit(X, Y).predict(X))
+
+
+def test_one_dimensional_y_predicts_one_dimension():
+    X, Y = _tiny(m=1)
+    flat = MTRSRegressor(n_estimators=5, random_state=0).fit(X, Y[:, 0])
+    col = MTRSRegressor(n_estimators=5, random_state=0).fit(X, Y)
+    assert flat.predict(X).shape == (len(X),) and flat.predict_stage1(X).shape == (len(X),)
+    assert flat.oob_predictions_.shape == (len(X),) and flat.stage1_oob_predictions_.shape == (len(X),)
+    assert col.predict(X).shape == (len(X), 1) and col.oob_predictions_.shape == (len(X), 1)
+    np.testing.assert_array_equal(flat.predict(X), col.predict(X)[:, 0])
+
+
+def test_fit_takes_X_y_and_X_target():
+    import inspect
+
+    assert list(inspect.signature(MTRSRegressor.fit).parameters) == ["self", "X", "y", "X_target"]
+    X, Y = _tiny()
+    est = MTRSRegressor(n_estimators=5, random_state=0).fit(X=X, y=Y)
+    assert est.predict(X).shape == Y.shape
+
+
+def test_n_estimators_is_set_on_a_copy_of_the_given_estimator():
+    X, Y = _tiny()
+    rf = RandomForestRegressor(n_estimators=20, oob_score=True)
+    est = MTRSRegressor(rf, n_estimators=3, random_state=0).fit(X, Y)
+    assert all(m.n_estimators == 3 and len(m.estimators_) == 3 for m in est.stage1_estimators_ + est.stage2_estimators_)
+    assert rf.n_estimators == 20  # the given estimator is left as it was
+    kept = MTRSRegressor(rf, random_state=0).fit(X, Y)  # n_estimators=None keeps the estimator's own
+    assert all(len(m.estimators_) == 20 for m in kept.stage1_estimators_)
+
+
+def test_n_estimators_reaches_a_projected_forest_too():
+    from kgexpr.learn import ProjectedForestRegressor
+
+    X, Y = _tiny(m=4)
+    est = MTRSRegressor(ProjectedForestRegressor(20, n_components=2), n_estimators=4, targets_per_model=2,
+                        random_state=0).fit(X, Y)
+    assert [len(m.estimators_) for m in est.stage1_estimators_] == [4, 4]
+
+
+def test_n_estimators_is_rejected_for_an_estimator_without_it():
+    X, Y = _tiny()
+    with pytest.raises(ValueError, match="n_estimators=10.*Ridge.*no n_estimators parameter"):
+        MTRSRegressor(Ridge(), n_estimators=10).fit(X, Y)
+    MTRSRegressor(Ridge(), random_state=0).fit(X, Y)  # without n_estimators it fits
+
+
+def test_default_is_the_papers_forest_of_300_trees():
+    assert MTRSRegressor().n_estimators is None
+    X, Y = _tiny(n=20, m=1)
+    est = MTRSRegressor(random_state=0).fit(X, Y[:, 0])
+    assert [len(m.estimators_) for m in est.stage1_estimators_ + est.stage2_estimators_] == [300, 300]
+
+
+@pytest.mark.parametrize("params", [
+    {"targets_per_model": 0}, {"n_estimators": 0}, {"n_estimators": 2.5}, {"cv": 1}, {"n_jobs": "all"},
+    {"random_state": "seed"}, {"estimator": "rf"},
+])
+def test_bad_parameters_are_rejected_at_fit(params):
+    X, Y = _tiny()
+    est = MTRSRegressor(**params)  # not at construction
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of MTRSRegressor ") as err:  # ours, not a tree's
+        est.fit(X, Y)
+    assert isinstance(err.value, ValueError)
+
+
+def test_predict_checks_X_target_against_fit():
+    rng = np.random.default_rng(0)
+    X, Y = _tiny()
+    Xt = rng.normal(size=(len(X), Y.shape[1], 2))
+    est = MTRSRegressor(n_estimators=5, random_state=0).fit(X, Y, X_target=Xt)
+    assert est.n_target_features_ == 2
+    with pytest.raises(ValueError, match="X_target must have shape"):
+        est.predict(X, X_target=Xt[:, :, :1])
+    with pytest.raises(ValueError, match="X_target must have shape"):
+        est.predict(X[:10], X_target=Xt)

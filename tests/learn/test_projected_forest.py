@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 from kgexpr.learn import MTRSRegressor, ProjectedForestRegressor
 
@@ -19,7 +21,7 @@ def test_estimator_conventions_and_shapes():
     est = ProjectedForestRegressor(n_estimators=15, n_components=4, random_state=0)
     assert clone(est).get_params() == est.get_params()
     X, Y = _many_outputs()
-    with pytest.raises(Exception):
+    with pytest.raises(NotFittedError):
         est.predict(X)
     est.fit(X, Y)
     assert est.predict(X).shape == Y.shape
@@ -80,3 +82,42 @@ def test_as_the_learner_of_mtrs_blocks():
     assert r2_score(Y[220:], est.predict(X[220:])) > 0.3
     assoc = est.target_associations()
     assert assoc.shape == (40, 40) and np.isfinite(assoc).all()
+
+
+def test_random_state_int_instance_and_none():
+    X, Y = _many_outputs(n=80, m=6)
+    kw = dict(n_estimators=5, n_components=2)
+    a = ProjectedForestRegressor(random_state=5, **kw).fit(X, Y).predict(X)
+    np.testing.assert_array_equal(a, ProjectedForestRegressor(random_state=5, **kw).fit(X, Y).predict(X))
+    b = ProjectedForestRegressor(random_state=np.random.RandomState(5), **kw).fit(X, Y).predict(X)
+    c = ProjectedForestRegressor(random_state=np.random.RandomState(5), **kw).fit(X, Y).predict(X)
+    np.testing.assert_array_equal(b, c)  # the same seed object, recreated
+    np.testing.assert_array_equal(a, b)  # an int seeds the same generator the instance is
+    rs = np.random.RandomState(5)
+    est = ProjectedForestRegressor(random_state=rs, **kw)
+    assert not np.array_equal(est.fit(X, Y).predict(X), est.fit(X, Y).predict(X))  # draws from it
+    fresh = ProjectedForestRegressor(**kw)
+    first = fresh.fit(X, Y).predict(X)
+    assert first.shape == Y.shape and np.isfinite(first).all()
+    assert not np.array_equal(first, fresh.fit(X, Y).predict(X))  # None: fresh randomness each fit
+
+
+@pytest.mark.parametrize("params", [
+    {"n_components": 0}, {"n_estimators": 0}, {"max_features": 1.5}, {"max_features": "all"},
+    {"min_samples_leaf": 0}, {"bootstrap": "yes"}, {"random_state": "seed"},
+])
+def test_bad_parameters_are_rejected_at_fit(params):
+    X, Y = _many_outputs(n=40, m=3)
+    est = ProjectedForestRegressor(**params)
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of ProjectedForestRegressor ") as err:  # ours, not a tree's
+        est.fit(X, Y)
+    assert isinstance(err.value, ValueError)
+
+
+def test_refit_without_oob_drops_the_old_oob_predictions():
+    X, Y = _many_outputs(n=60, m=3)
+    est = ProjectedForestRegressor(n_estimators=5, random_state=0).fit(X, Y)
+    assert est.oob_prediction_.shape == Y.shape
+    est.set_params(oob_score=False).fit(X, Y)
+    assert not hasattr(est, "oob_prediction_")

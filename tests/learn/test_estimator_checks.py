@@ -1,0 +1,22 @@
+"""scikit-learn's own estimator checks on small settings (a few trees: seconds, not minutes).
+
+The three cover the forest alone, MTRS over blocks of projected forests, and MTRS with
+its default per-gene random forest. No check is marked as an expected failure.
+"""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from kgexpr.learn import MTRSRegressor, ProjectedForestRegressor
+
+# five-tree forests leave a few samples never out of bag; the engine predicts those instead
+pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores:UserWarning")
+
+
+@parametrize_with_checks([
+    ProjectedForestRegressor(n_estimators=5),
+    MTRSRegressor(ProjectedForestRegressor(n_estimators=5, n_components=4), targets_per_model=2),
+    MTRSRegressor(n_estimators=5),
+])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
