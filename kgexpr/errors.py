@@ -24,3 +24,12 @@ class InputError(KgexprError, ValueError):
 
 class BackendError(KgexprError):
     """A graph backend could not be reached or refused a request."""
+
+
+def suggest(name: str, known) -> str:
+    """'did you mean X?' (the closest known name, when one is close), then the full list."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{hint}choose from {', '.join(known)}"

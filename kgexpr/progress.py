@@ -13,25 +13,17 @@ console = Console(highlight=False, soft_wrap=True)
 
 
 class Progress:
-    """Named steps of a stage, each printed with the time the previous one took."""
+    """Named steps of a stage, and the stage's total time when it ends."""
 
     def __init__(self, stage: str):
         self.stage = stage
-        self._t = None
-        self._label = None
 
     def __enter__(self):
         self._t0 = time.time()
         return self
 
     def step(self, label: str, detail: str = "") -> None:
-        self._close()
-        self._label = label
-        self._t = time.time()
         console.print(f"[dim]{self.stage}:[/] {label}" + (f" [dim]({detail})[/]" if detail else ""))
-
-    def _close(self):
-        self._t = None
 
     def __exit__(self, *exc):
         if exc[0] is None:

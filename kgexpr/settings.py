@@ -10,13 +10,12 @@ the registries that own them.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from kgexpr.errors import KgexprError
+from kgexpr.errors import KgexprError, suggest
 
 BACKENDS = ("embedded", "neo4j")
 DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
@@ -138,10 +137,3 @@ class Settings:
 def neo4j_password(environ: Mapping[str, str] | None = None) -> str | None:
     """The Neo4j password, only ever from ``NEO4J_PASSWORD`` (never a setting, so never in a manifest)."""
     return (os.environ if environ is None else environ).get("NEO4J_PASSWORD")
-
-
-def suggest(name: str, known) -> str:
-    """'did you mean X?' (the closest known name), then the full list."""
-    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"{hint}choose from {', '.join(known)}"

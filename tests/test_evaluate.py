@@ -55,17 +55,3 @@ def test_top_associations_exclude_self_and_rank():
     g20 = out[out.source == 20]
     assert list(g20.target) == [10]  # zero importance is not an association
     assert not (out.source == out.target).any()
-
-
-def test_gene_choice_is_seeded_and_keeps_included_genes():
-    from kgexpr.learn.targets import select_genes
-
-    genes = pd.DataFrame({"entrez_id": range(100, 150), "symbol": [f"G{i}" for i in range(50)]})
-    a = select_genes(genes, 10, seed=1, include=("g7", "149"))
-    b = select_genes(genes, 10, seed=1, include=("g7", "149"))
-    pd.testing.assert_frame_equal(a, b)
-    assert len(a) == 10 and {"G7", "G49"} <= set(a["symbol"])
-    assert list(a["entrez_id"]) == sorted(a["entrez_id"])
-    c = select_genes(genes, 10, seed=2, include=("G7",))
-    assert set(c["symbol"]) != set(a["symbol"]) and "G7" in set(c["symbol"])
-    assert len(select_genes(genes, 0, seed=0)) == 50

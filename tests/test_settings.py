@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from kgexpr.errors import KgexprError
-from kgexpr.settings import DEFAULT_NEO4J_URI, Settings, neo4j_password, suggest
+from kgexpr.errors import KgexprError, suggest
+from kgexpr.settings import DEFAULT_NEO4J_URI, Settings, neo4j_password
 
 
 def test_environment_fills_only_what_was_not_given():

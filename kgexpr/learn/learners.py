@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from kgexpr.errors import KgexprError
+from kgexpr.errors import KgexprError, suggest
 
 PROJECTED_GENES_PER_MODEL = 300
 PROJECTED_COMPONENTS = 16
@@ -65,8 +65,6 @@ def get_learner(name: str) -> Learner:
     try:
         return LEARNERS[name]
     except KeyError:
-        from kgexpr.settings import suggest
-
         raise KgexprError(f"unknown learner {name!r}; {suggest(name, list(LEARNERS))}") from None
 
 
@@ -75,8 +73,6 @@ def build_learner(name: str, n_trees: int, seed: int, params: Mapping[str, Any] 
 
     Bad parameter names or values raise one KgexprError before any data is read.
     """
-    from kgexpr.settings import suggest
-
     learner = get_learner(name)
     est = learner.factory()
     valid = est.get_params(deep=False)

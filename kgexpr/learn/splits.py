@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from kgexpr.errors import KgexprError
+from kgexpr.errors import KgexprError, suggest
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,6 @@ def split_indices(samples: pd.DataFrame, kind: str, test_size: float, seed: int)
     try:
         split = SPLITS[kind]
     except KeyError:
-        from kgexpr.settings import suggest
-
         raise KgexprError(f"unknown split {kind!r}; {suggest(kind, list(SPLITS))}") from None
     tr, te = split.indices(samples, test_size, seed)
     return np.sort(tr), np.sort(te)
