@@ -46,9 +46,10 @@ def _settings(args, n_genes):
 
 def prepare(args):
     """Load + features into the bench run directory (reused there after the first time)."""
+    from kgexpr import artifacts as A
     from kgexpr.stages import run_stage
 
-    run_stage("features", _settings(args, args.genes))
+    run_stage(A.FEATURES, _settings(args, args.genes))
 
 
 def _inputs(args, n_genes):

@@ -33,6 +33,21 @@ def partial_folder(stage: str) -> str:
 
 #: feature tables by cache key, shared by every features stage of the run directory
 FEATURE_CACHE = Path("cache") / "features"
+
+
+def feature_cache_entry(run_root: str | Path, method: str, key: str) -> tuple[Path, Path]:
+    """(table, engine note) of one cached feature computation."""
+    folder = Path(run_root) / FEATURE_CACHE
+    return folder / f"{method}-{key}.parquet", folder / f"{method}-{key}.engine"
+
+
+def block_file(folder: str | Path, prefix: str, stage: int, block_index: int) -> Path:
+    """One finished gene block of an unfinished training (kgexpr.learn.checkpoint)."""
+    return Path(folder) / f"{prefix}__s{stage}__b{block_index:05d}.npz"
+
+
+def block_files(folder: str | Path, prefix: str) -> list[Path]:
+    return sorted(Path(folder).glob(f"{prefix}__s*__b*.npz"))
 #: the simulated data written for a run without a data directory
 DEMO_DATA = "demo-data"
 

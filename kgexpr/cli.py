@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
 from kgexpr.settings import Settings
 
@@ -197,27 +198,26 @@ def _run_one(stage: str, kw: dict):
     return st
 
 
-@_stage_command("load", "Parse the sources and build the knowledge graph and expression matrices.")
+@_stage_command(A.LOAD, "Parse the sources and build the knowledge graph and expression matrices.")
 def load_cmd(**kw):
-    _run_one("load", kw)
+    _run_one(A.LOAD, kw)
 
 
-@_stage_command("features", "Compute the graph feature sets (after load).")
+@_stage_command(A.FEATURES, "Compute the graph feature sets (after load).")
 def features_cmd(**kw):
-    _run_one("features", kw)
+    _run_one(A.FEATURES, kw)
 
 
-@_stage_command("train", "Train baseline and feature-set MTRS models on each split (after features).")
+@_stage_command(A.TRAIN, "Train baseline and feature-set MTRS models on each split (after features).")
 def train_cmd(**kw):
-    _run_one("train", kw)
+    _run_one(A.TRAIN, kw)
 
 
-@_stage_command("evaluate", "Score every model per gene, stack, and compare with the baseline (after train).")
+@_stage_command(A.EVALUATE, "Score every model per gene, stack, and compare with the baseline (after train).")
 def evaluate_cmd(**kw):
-    from kgexpr import artifacts as A
     from kgexpr.report.build import verdict_lines
 
-    st = _run_one("evaluate", kw)
+    st = _run_one(A.EVALUATE, kw)
     pairs = A.PAIRWISE.read(st.path)
     for split, df in pairs.groupby("split", sort=False):
         click.echo(f"[{split} split]")
@@ -233,10 +233,8 @@ def evaluate_cmd(**kw):
 @click.option("--top", type=int, default=D("top_k"), show_default=True, help="Associations per gene.")
 @reports_errors
 def explain_cmd(gene, **kw):
-    from kgexpr import artifacts as A
-
     if gene is None:
-        st = _run_one("explain", kw)
+        st = _run_one(A.EXPLAIN, kw)
         click.echo(f"explain: {st.manifest.get('info', {}).get('written')} associations written -> {st.path}")
         return
     folder = Path(kw["out"]) / A.EXPLAIN

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from kgexpr.artifacts import block_file, block_files
+from kgexpr.atomic import atomic_file
 from kgexpr.learn.engine import BlockResult
 
 
@@ -19,7 +20,7 @@ class NpzBlockStore:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def _path(self, stage: int, block_index: int) -> Path:
-        return self.directory / f"{self.prefix}__s{stage}__b{block_index:05d}.npz"
+        return block_file(self.directory, self.prefix, stage, block_index)
 
     def load(self, stage: int, block_index: int) -> BlockResult | None:
         path = self._path(stage, block_index)
@@ -38,11 +39,9 @@ class NpzBlockStore:
             arrays["predictions"] = result.predictions
         if result.importances is not None:
             arrays["importances"] = result.importances
-        path = self._path(stage, block_index)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
+        with atomic_file(self._path(stage, block_index)) as tmp:
+            np.savez(tmp, **arrays)
 
     def clear(self) -> None:
-        for f in self.directory.glob(f"{self.prefix}__s*__b*.npz"):
+        for f in block_files(self.directory, self.prefix):
             f.unlink()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -16,7 +16,7 @@ from kgexpr.learn.projected_forest import validate_data
 PAPER_TREES = 300  # the paper's trees per forest, when no estimator is given
 
 
-class MTRSRegressor(RegressorMixin, BaseEstimator):
+class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Two-stage multi-target regressor stacking as a scikit-learn estimator.
 
     Stage 1 fits a regressor per gene (or per block of genes) on X; stage 2 refits it
@@ -93,14 +93,6 @@ class MTRSRegressor(RegressorMixin, BaseEstimator):
         self.cv = cv
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def __sklearn_tags__(self):  # scikit-learn >= 1.6
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-    def _more_tags(self):  # scikit-learn < 1.6
-        return {"multioutput": True}
 
     def _base(self):
         if self.estimator is None:

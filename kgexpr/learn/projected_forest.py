@@ -16,7 +16,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
@@ -74,7 +74,7 @@ def _grow(X, Y, Ys, seed, n_components, max_features, min_samples_leaf, bootstra
     return tree, leaf_index, values, imp, oob, oob_pred, bool(len(inner))
 
 
-class ProjectedForestRegressor(RegressorMixin, BaseEstimator):
+class ProjectedForestRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Random forest whose trees split on random projections of many outputs.
 
     Each tree draws a bootstrap sample and a Gaussian projection of the standardised
@@ -150,14 +150,6 @@ class ProjectedForestRegressor(RegressorMixin, BaseEstimator):
         self.oob_score = oob_score
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def __sklearn_tags__(self):  # scikit-learn >= 1.6
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-    def _more_tags(self):  # scikit-learn < 1.6
-        return {"multioutput": True}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

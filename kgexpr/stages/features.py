@@ -54,16 +54,14 @@ def run(ctx: StageContext) -> None:
     view, ghash = ctx.state["view"], ctx.state["graph_hash"]
     store = ctx.store()
     rows, gene_nodes = _rows(ctx)
-    cache = ctx.run.root / A.FEATURE_CACHE
-    cache.mkdir(parents=True, exist_ok=True)
     kinds, timings, engines = {}, {}, {}
-    with Progress("features") as prog:
+    with Progress(A.FEATURES) as prog:
         for name, method_params in resolved_methods(s).items():
             method = get_method(name)
             panel = gene_nodes if method.kind == "similarity" else None
             ckey = cache_key(ghash, name, {**method_params, "seed": s.seed, "backend": s.backend}, rows, panel)
-            table_file = cache / f"{name}-{ckey}.parquet"
-            engine_file = cache / f"{name}-{ckey}.engine"
+            table_file, engine_file = A.feature_cache_entry(ctx.run.root, name, ckey)
+            table_file.parent.mkdir(parents=True, exist_ok=True)
             if table_file.exists():
                 prog.step(name, "cached")
                 table = pd.read_parquet(table_file)
