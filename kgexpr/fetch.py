@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from .atomic import atomic_file
 from .errors import KgexprError
 
 DEFAULT_BASE_URLS: dict[str, str] = {
@@ -336,14 +337,8 @@ class _Fetcher:
 
     def install_bytes(self, data: bytes, rel: str) -> Path:
         target = self.dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(target.name + ".part")
-        try:
+        with atomic_file(target) as part:
             part.write_bytes(data)
-        except BaseException:
-            _unlink(part)
-            raise
-        os.replace(part, target)
         self.checksums[rel] = hashlib.sha256(data).hexdigest()
         return target
 
@@ -366,9 +361,8 @@ def _read_checksums(path: Path) -> dict[str, str]:
 
 
 def _write_checksums(path: Path, sums: dict[str, str]) -> None:
-    part = path.with_name(path.name + ".part")
-    part.write_text("".join(f"{d}  {r}\n" for r, d in sorted(sums.items())), encoding="utf-8")
-    os.replace(part, path)
+    with atomic_file(path) as part:
+        part.write_text("".join(f"{d}  {r}\n" for r, d in sorted(sums.items())), encoding="utf-8")
 
 
 def parse_kegg_list(text: str) -> list[str]:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from kgexpr.atomic import atomic_dir
 from kgexpr.errors import KgexprError
 from kgexpr.graph.schema import NODE_KEYS, REL_TYPES, check_label, check_rel_type
 from kgexpr.graph.store import GraphStore
@@ -116,20 +114,12 @@ class EmbeddedStore(GraphStore):
         if path is None and self.path is None:
             raise KgexprError("this embedded store has no path: call save(path)")
         path = Path(path or self.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".store-", dir=path.parent))
-        try:
+        with atomic_dir(path, prefix=".store-") as tmp:
             for label, df in self._nodes.items():
                 df.to_parquet(tmp / f"node_{label}.parquet", index=False)
             for t, df in self._edges.items():
                 df.to_parquet(tmp / f"rel_{t}.parquet", index=False)
             (tmp / "store.json").write_text(json.dumps({"format": 1, "counts": self.counts()}, indent=1))
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         self.path = path
         return path
 
