@@ -105,11 +105,7 @@ class Artifact:
 
 
 def _json_default(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, Path):
-        return str(x)
-    return str(x)
+    return x.item() if isinstance(x, np.generic) else str(x)
 
 
 def manifest_of(stage: str) -> Artifact:

@@ -93,6 +93,6 @@ def build_learner(name: str, n_trees: int, seed: int, params: Mapping[str, Any] 
 def learner_description(name: str, params: Mapping[str, Any]) -> str:
     """One line for the console and the report: the learner and the parameters that set it apart."""
     learner = get_learner(name)
-    shown = {k: params[k] for k in ("n_components", "max_features") if k in params}
+    shown = {k: params[k] for k in learner.defaults if k in params}
     extra = ", ".join(f"{k}={v}" for k, v in shown.items())
     return f"{learner.description}" + (f" ({extra})" if extra else "")
