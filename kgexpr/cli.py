@@ -55,12 +55,23 @@ def model_options(fn):
     from kgexpr.learn.learners import LEARNERS
 
     opts = [
-        click.option("--expression", type=click.Path(path_type=Path), default=None,
-                     help="LINCS .gct/.gctx file (default: the first one the data directory lists, a .gctx before "
-                          "a .gct of the same name)."),
+        click.option("--expression", default=None, metavar="NAME|PATH",
+                     help="Expression set: a name 'kgexpr data' lists (a folder under the data directory) or a "
+                          "path to a .gct/.gctx/consensus file (default: the real set with the most compounds)."),
         click.option("--cell-line", default=D("cell_line"), show_default=True,
                      help="Cell line to model; 'auto' = MCF7 if it has at least 50 compound samples, else the "
-                          "line with the most."),
+                          "line with the most (ignored for consensus signatures)."),
+        click.option("--pert-type", "pert_types", default=_csv(D("pert_types")), show_default=True,
+                     help="Comma-separated LINCS pert types to keep (trt_cp = compounds)."),
+        click.option("--time", "pert_time", type=float, default=None, help="Only signatures at this time (hours)."),
+        click.option("--dose", "pert_dose", type=float, default=None, help="Only signatures at this dose (µM, ±5 %)."),
+        click.option("--max-signatures", type=int, default=None,
+                     help="At most this many signatures (a draw seeded by --seed), read from the file."),
+        click.option("--strict", is_flag=True,
+                     help="Reject signatures with missing values (NaN) instead of dropping them with a count."),
+        click.option("--scaling", default=D("scaling"), show_default=True,
+                     help="Target scaling per gene: 'minmax' (the paper), 'robust' (asinh of MAD-standardised "
+                          "values, then min-max; for heavy tails) or 'auto' (robust for consensus signatures)."),
         click.option("--features", "features", default=_csv(D("features")), show_default=True,
                      help=f"Comma-separated feature sets, from {', '.join(available_methods())}."),
         click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE",
@@ -129,6 +140,8 @@ def settings_from(kw: dict) -> Settings:
     if "cell_line" in kw:
         values.update(
             expression=kw.get("expression"), cell_line=kw["cell_line"], features=_split_names(kw["features"]),
+            pert_types=_split_names(kw["pert_types"]), pert_time=kw.get("pert_time"), pert_dose=kw.get("pert_dose"),
+            max_signatures=kw.get("max_signatures"), strict=kw.get("strict", False), scaling=kw["scaling"],
             feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
             n_genes=kw["n_genes"], n_trees=kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
             splits=_split_names(kw["splits"]), learner=kw["learner"],
@@ -142,6 +155,10 @@ def settings_from(kw: dict) -> Settings:
         from kgexpr.stages.load import check_named_genes
 
         check_named_genes(s)
+    if "expression" in values and s.expression is not None:
+        from kgexpr.stages.load import check_expression
+
+        check_expression(s)
     return s
 
 
@@ -294,9 +311,33 @@ def run_cmd(**kw):
     click.echo(f"summary: {md}\nreport:  {page}\n(total {time.time() - t0:.0f} s)")
 
 
-@main.command("fetch", help="Download the official source files (KEGG REST, LINCS GEO, NCBI, Repurposing Hub) into DEST.")
+@main.command("data", help="List what the data directory holds, per role, and every expression set in it "
+                           "(files, sizes, signatures, compounds, cell lines).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Data directory (default $KGEXPR_DATA, else ../shared/data).")
+@reports_errors
+def data_cmd(data_dir):
+    from kgexpr.sources.catalog import DataCatalog, resolve_data_dir
+    from kgexpr.sources.expression_sets import describe_sets
+
+    root = resolve_data_dir(data_dir)
+    if root is None or not root.is_dir():
+        raise KgexprError(f"no data directory ({data_dir or '$KGEXPR_DATA or ../shared/data'}); "
+                          "'kgexpr fetch DEST' downloads the sources, 'kgexpr run --demo' uses simulated data")
+    catalog = DataCatalog(root)
+    for line in catalog.describe():
+        click.echo(line)
+    sets = catalog.expression_sets
+    click.echo(f"expression sets ({len(sets)}):")
+    for line in describe_sets(sets):
+        click.echo(line)
+
+
+@main.command("fetch", help="Download the official source files (KEGG REST, LINCS GEO GSE92742/GSE70138, CMap LINCS 2020, "
+                            "NCBI, Repurposing Hub) into DEST.")
 @click.argument("dest", type=click.Path(path_type=Path))
-@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable); default: all but the 21 GB level-5 matrix.")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable); default: all but the level-5 matrices (6-33 GB) and the "
+                   "GSE70138 / CLUE 2020 releases, fetched only when named (a level-5 name brings its metadata).")
 @reports_errors
 def fetch_cmd(dest, sources):
     from kgexpr.fetch import fetch

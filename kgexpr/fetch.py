@@ -1,4 +1,4 @@
-"""Download the official source files (KEGG REST, LINCS GEO series, NCBI Gene, Drug Repurposing Hub).
+"""Download the official source files (KEGG REST, LINCS GEO series / CMap LINCS 2020, NCBI Gene, Repurposing Hub).
 
 ``fetch(dest)`` fills a data directory with the same layout as ``../shared/data`` on a machine
 with internet access.  Nothing happens at import time.
@@ -14,7 +14,14 @@ with internet access.  Nothing happens at import time.
   naming the URL and the reason.
 
 Base URLs can be overridden per call (``base_urls={"kegg": ...}``) or by environment
-(``KGEXPR_FETCH_BASE_KEGG``, ``..._GEO``, ``..._NCBI``, ``..._HUB``), e.g. for a mirror or tests.
+(``KGEXPR_FETCH_BASE_KEGG``, ``..._GEO``, ``..._NCBI``, ``..._HUB``, ``..._CLUE``), e.g. for a mirror or tests.
+
+Three LINCS L1000 releases are known, each in its own folder with the official file names (the
+data catalog recognises a release by its file names): Phase I (GEO GSE92742,
+``lincs-l1000-gse92742/``), Phase II (GEO GSE70138, ``lincs-l1000-gse70138/``) and CMap LINCS 2020
+(clue.io, ``lincs-l1000-clue2020/``).  Only the Phase I metadata are fetched by default; the level-5
+matrices (6-33 GB each) and the Phase II / LINCS 2020 entries are fetched only when named, and naming
+a level-5 matrix also fetches the metadata of its release.
 
 Licences differ per source (see ``REGISTRY[name].licence``): KEGG is free for academic use only
 and may not be redistributed; keep fetched data out of the repository.
@@ -47,6 +54,7 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "geo": "https://ftp.ncbi.nlm.nih.gov/geo/series",
     "ncbi": "https://ftp.ncbi.nlm.nih.gov/gene/DATA/GENE_INFO",
     "hub": "https://s3.amazonaws.com/data.clue.io/repurposing/downloads",
+    "clue": "https://s3.amazonaws.com/macchiato.clue.io/builds/LINCS2020",
 }
 ENV_BASE_PREFIX = "KGEXPR_FETCH_BASE_"
 ENV_CACHE_DIR = "KGEXPR_CACHE_DIR"
@@ -63,7 +71,13 @@ _LINCS_LICENCE = "LINCS L1000 (GEO GSE92742): CC BY 4.0 - attribute LINCS / CMap
 _NCBI_LICENCE = "NCBI Gene: public domain (NCBI data usage policy)"
 _HUB_LICENCE = ("Drug Repurposing Hub (Corsello et al. 2017, clue.io/repurposing): believed CC BY 4.0 - "
                 "attribute the Broad Institute Drug Repurposing Hub")
+_LINCS2_LICENCE = "LINCS L1000 Phase II (GEO GSE70138): CC BY 4.0 - attribute LINCS / CMap"
+_CLUE_LICENCE = ("CMap LINCS 2020 (clue.io): believed CC BY 4.0 like the GEO releases - attribute LINCS / CMap "
+                 "(see clue.io/connectopedia/data_use_policy)")
 _GSE = "{geo}/GSE92nnn/GSE92742/suppl/"
+_GSE70 = "{geo}/GSE70nnn/GSE70138/suppl/"
+_GSE70_DIR = "lincs-l1000-gse70138/"
+_CLUE_DIR = "lincs-l1000-clue2020/"
 
 
 class FetchError(KgexprError):
@@ -74,12 +88,14 @@ class FetchError(KgexprError):
 class Source:
     """One registry entry.
 
-    ``urls`` are templates over the base URLs (``{kegg}``, ``{geo}``, ``{ncbi}``, ``{hub}``), tried
+    ``urls`` are templates over the base URLs (``{kegg}``, ``{geo}``, ``{ncbi}``, ``{hub}``, ``{clue}``), tried
     in order (mirrors).  ``target`` is the path under the data directory.  ``sha256`` is the
     expected digest of the downloaded bytes (None: unknown, computed and recorded only).
     ``kind``: "file" (one download), "kegg-kgml" (one KGML per pathway listed by ``urls[0]``,
     written into the ``target`` folder) or "hub-export" (built from the ``requires`` sources).
     ``gunzip``: store the decompressed content.  ``default``: part of ``fetch(dest)`` without names.
+    ``requires``: sources fetched first whenever this one is (a "hub-export" is built from them; a
+    level-5 matrix requires the metadata of its release).
     """
 
     urls: tuple[str, ...]
@@ -120,6 +136,48 @@ REGISTRY: dict[str, Source] = {
                            licence=_LINCS_LICENCE, gunzip=True, default=False,
                            description="LINCS Phase I level-5 MODZ signatures (very large: ~21 GB as GCTX; "
                                        "only fetched when named)"),
+    "gse70138-sig-info": Source((_GSE70 + "GSE70138_Broad_LINCS_sig_info_2017-03-06.txt.gz",),
+                                _GSE70_DIR + "GSE70138_Broad_LINCS_sig_info_2017-03-06.txt.gz",
+                                licence=_LINCS2_LICENCE, default=False,
+                                description="LINCS Phase II level-5 signature metadata (2017-03-06)"),
+    "gse70138-pert-info": Source((_GSE70 + "GSE70138_Broad_LINCS_pert_info_2017-03-06.txt.gz",),
+                                 _GSE70_DIR + "GSE70138_Broad_LINCS_pert_info_2017-03-06.txt.gz",
+                                 licence=_LINCS2_LICENCE, default=False,
+                                 description="LINCS Phase II perturbagens (2017-03-06)"),
+    "gse70138-gene-info": Source((_GSE70 + "GSE70138_Broad_LINCS_gene_info_2017-03-06.txt.gz",),
+                                 _GSE70_DIR + "GSE70138_Broad_LINCS_gene_info_2017-03-06.txt.gz",
+                                 licence=_LINCS2_LICENCE, default=False,
+                                 description="LINCS Phase II gene table (landmark flags, 2017-03-06)"),
+    "gse70138-cell-info": Source((_GSE70 + "GSE70138_Broad_LINCS_cell_info_2017-04-28.txt.gz",),
+                                 _GSE70_DIR + "GSE70138_Broad_LINCS_cell_info_2017-04-28.txt.gz",
+                                 licence=_LINCS2_LICENCE, default=False,
+                                 description="LINCS Phase II cell lines (2017-04-28)"),
+    "gse70138-level5": Source((_GSE70 + "GSE70138_Broad_LINCS_Level5_COMPZ_n118050x12328_2017-03-06.gctx.gz",),
+                              _GSE70_DIR + "GSE70138_Broad_LINCS_Level5_COMPZ_n118050x12328_2017-03-06.gctx",
+                              licence=_LINCS2_LICENCE, gunzip=True, default=False,
+                              requires=("gse70138-sig-info", "gse70138-pert-info", "gse70138-gene-info",
+                                        "gse70138-cell-info"),
+                              description="LINCS Phase II level-5 COMPZ signatures (large: ~5.8 GB as GCTX, "
+                                          "gzipped on GEO; only fetched when named, with its metadata)"),
+    "clue2020-sig-info": Source(("{clue}/siginfo_beta.txt",), _CLUE_DIR + "siginfo_beta.txt",
+                                licence=_CLUE_LICENCE, default=False,
+                                description="CMap LINCS 2020 signature metadata (all perturbagen types, ~180 MB)"),
+    "clue2020-gene-info": Source(("{clue}/geneinfo_beta.txt",), _CLUE_DIR + "geneinfo_beta.txt",
+                                 licence=_CLUE_LICENCE, default=False,
+                                 description="CMap LINCS 2020 gene table (feature_space: landmark / inferred)"),
+    "clue2020-compound-info": Source(("{clue}/compoundinfo_beta.txt",), _CLUE_DIR + "compoundinfo_beta.txt",
+                                     licence=_CLUE_LICENCE, default=False,
+                                     description="CMap LINCS 2020 compounds (SMILES, InChIKey, target, MOA)"),
+    "clue2020-cell-info": Source(("{clue}/cellinfo_beta.txt",), _CLUE_DIR + "cellinfo_beta.txt",
+                                 licence=_CLUE_LICENCE, default=False,
+                                 description="CMap LINCS 2020 cell lines"),
+    "clue2020-level5": Source(("{clue}/level5/level5_beta_trt_cp_n720216x12328.gctx",),
+                              _CLUE_DIR + "level5_beta_trt_cp_n720216x12328.gctx",
+                              licence=_CLUE_LICENCE, default=False,
+                              requires=("clue2020-sig-info", "clue2020-gene-info", "clue2020-compound-info",
+                                        "clue2020-cell-info"),
+                              description="CMap LINCS 2020 level-5 compound signatures (very large: ~33 GB "
+                                          "GCTX; only fetched when named, with its metadata)"),
     "ncbi-gene-info": Source(("{ncbi}/Mammalia/Homo_sapiens.gene_info.gz",), "gene-ids/Homo_sapiens.gene_info.gz",
                              licence=_NCBI_LICENCE, description="NCBI Gene human gene_info"),
     "hub-drugs": Source(("{hub}/repurposing_drugs_20200324.txt",),
@@ -141,7 +199,7 @@ def describe_sources(registry: Mapping[str, Source] | None = None) -> str:
     lines = []
     for name, src in reg.items():
         flag = "" if src.default else " (only when named)"
-        lines.append(f"{name:18s} -> {src.target}{flag}\n{'':22s}{src.description}\n{'':22s}licence: {src.licence}")
+        lines.append(f"{name:22s} -> {src.target}{flag}\n{'':26s}{src.description}\n{'':26s}licence: {src.licence}")
     return "\n".join(lines)
 
 

@@ -33,8 +33,14 @@ class Settings:
     neo4j_database: str | None = None
     neo4j_clear: bool = False
     batch_size: int = 10_000
-    expression: Path | None = None
+    expression: str | None = None  # a set name under the data directory, or a path; None: most compounds
     cell_line: str = "auto"
+    pert_types: tuple[str, ...] = ("trt_cp",)
+    pert_time: float | None = None  # hours
+    pert_dose: float | None = None  # µM
+    max_signatures: int | None = None
+    strict: bool = False
+    scaling: str = "auto"
     mutation_cell_lines: str = "lincs"
     n_genes: int = 300
     include_genes: tuple[str, ...] = ("TP53",)
@@ -123,8 +129,21 @@ class Settings:
             raise KgexprError(f"--top {self.top_k}: must be at least 1")
         if self.batch_size < 1:
             raise KgexprError(f"batch_size {self.batch_size}: must be at least 1")
-        if self.expression is not None and not Path(self.expression).is_file():
-            raise KgexprError(f"--expression {self.expression}: no such file")
+        from kgexpr.learn.scaling import AUTO, SCALINGS
+
+        if self.scaling != AUTO and self.scaling not in SCALINGS:
+            raise KgexprError(f"--scaling {self.scaling!r}: {suggest(self.scaling, [AUTO, *SCALINGS])}")
+        if self.max_signatures is not None and self.max_signatures < 1:
+            raise KgexprError(f"--max-signatures {self.max_signatures}: must be at least 1")
+        if not self.pert_types:
+            raise KgexprError("--pert-type: name at least one, e.g. trt_cp (compounds)")
+        if self.pert_time is not None and self.pert_time <= 0:
+            raise KgexprError(f"--time {self.pert_time}: hours, more than 0")
+        if self.pert_dose is not None and self.pert_dose <= 0:
+            raise KgexprError(f"--dose {self.pert_dose}: µM, more than 0")
+        if self.expression is not None and not Path(self.expression).exists() and (
+                "/" in str(self.expression) or Path(str(self.expression)).suffix):
+            raise KgexprError(f"--expression {self.expression}: no such file or folder")
         if self.data_dir is not None and not Path(self.data_dir).is_dir():
             raise KgexprError(f"--data-dir {self.data_dir}: no such directory")
         return self

@@ -128,3 +128,46 @@ def test_a_bad_option_is_one_error_line_before_any_work(bad, demo_data, tmp_path
 def test_a_successful_run_leaves_no_partial_training(finished_run):
     out, _ = finished_run
     assert not (out / "train.partial").exists()
+
+
+@pytest.fixture(scope="module")
+def shared_data():
+    from kgexpr.sources.catalog import resolve_data_dir
+
+    root = resolve_data_dir(None)
+    if root is None or not (root / "lincs-consensi-drugbank").is_dir():
+        pytest.skip("the shared real data directory ($KGEXPR_DATA or ../shared/data) is not here")
+    return root
+
+
+def test_data_lists_every_expression_set(shared_data):
+    res = CliRunner().invoke(main, ["data", "--data-dir", str(shared_data)])
+    assert res.exit_code == 0, res.output
+    assert "expression sets (3):" in res.output
+    assert "lincs-consensi-drugbank [consensus signatures]: 936 compounds" in res.output
+    assert "lincs-l1000-ljp005 [GCT(X), metadata inside]: 377 signatures, 328 of compounds, 55 compounds" in res.output
+    assert "lincs-l1000-level5-cmapr" in res.output
+
+
+def test_run_on_consensus_signatures_names_the_set(shared_data, tmp_path):
+    out = tmp_path / "consensus"
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(shared_data), "--out", str(out),
+                                    "--expression", "lincs-consensi-drugbank", "--genes", "8", "--trees", "10",
+                                    "--features", "cn", "--splits", "random", "--n-jobs", "2"])
+    assert res.exit_code == 0, res.output
+    summary = (out / "summary.md").read_text()
+    assert "expression set: **lincs-consensi-drugbank**" in summary and "pooled over cell lines" in summary
+    load = json.loads((out / "load" / "summary.json").read_text())
+    assert load["samples"] == 936 and load["scaling"] == "robust" and load["cell_line"] == ""
+    matched = load["sources"]["perturbagen_matching"]
+    assert matched["by_drug_id"] == matched["n_matched"] > 500  # consensus rows are DrugBank ids
+    X = pd.read_parquet(out / "load" / "samples.parquet")
+    assert X["dose_um"].isna().all()
+
+
+def test_unknown_expression_set_is_one_error_line(shared_data, tmp_path):
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(shared_data), "--out", str(tmp_path / "x"),
+                                    "--expression", "lincs-consensi"])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "--expression lincs-consensi" in lines[0] and "lincs-consensi-drugbank" in lines[0]

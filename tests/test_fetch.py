@@ -68,8 +68,9 @@ def server(tmp_path):
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.bases = {k: f"{base}/{k}" for k in ("kegg", "geo", "ncbi", "hub")}
+    httpd.bases = {k: f"{base}/{k}" for k in ("kegg", "geo", "ncbi", "hub", "clue")}
     httpd.files = files
+    httpd.root = root
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -110,6 +111,120 @@ def test_registry_points_at_the_official_sources():
         assert src.licence, name
         assert not src.target.startswith("/") and ".." not in src.target
     assert "licence" in fetch_mod.describe_sources()
+
+
+# the official file names of the LINCS Phase II (GEO GSE70138) and CMap LINCS 2020 (clue.io) releases
+GSE70138_FILES = {
+    "gse70138-level5": "GSE70138_Broad_LINCS_Level5_COMPZ_n118050x12328_2017-03-06.gctx",
+    "gse70138-sig-info": "GSE70138_Broad_LINCS_sig_info_2017-03-06.txt.gz",
+    "gse70138-pert-info": "GSE70138_Broad_LINCS_pert_info_2017-03-06.txt.gz",
+    "gse70138-gene-info": "GSE70138_Broad_LINCS_gene_info_2017-03-06.txt.gz",
+    "gse70138-cell-info": "GSE70138_Broad_LINCS_cell_info_2017-04-28.txt.gz",
+}
+CLUE2020_FILES = {
+    "clue2020-level5": "level5_beta_trt_cp_n720216x12328.gctx",
+    "clue2020-sig-info": "siginfo_beta.txt",
+    "clue2020-gene-info": "geneinfo_beta.txt",
+    "clue2020-compound-info": "compoundinfo_beta.txt",
+    "clue2020-cell-info": "cellinfo_beta.txt",
+}
+NEW_RELEASES = [("lincs-l1000-gse70138", GSE70138_FILES), ("lincs-l1000-clue2020", CLUE2020_FILES)]
+OFFICIAL_URLS = {
+    "gse70138-level5": "https://ftp.ncbi.nlm.nih.gov/geo/series/GSE70nnn/GSE70138/suppl/"
+                       "GSE70138_Broad_LINCS_Level5_COMPZ_n118050x12328_2017-03-06.gctx.gz",
+    "gse70138-cell-info": "https://ftp.ncbi.nlm.nih.gov/geo/series/GSE70nnn/GSE70138/suppl/"
+                          "GSE70138_Broad_LINCS_cell_info_2017-04-28.txt.gz",
+    "clue2020-level5": "https://s3.amazonaws.com/macchiato.clue.io/builds/LINCS2020/level5/"
+                       "level5_beta_trt_cp_n720216x12328.gctx",
+    "clue2020-sig-info": "https://s3.amazonaws.com/macchiato.clue.io/builds/LINCS2020/siginfo_beta.txt",
+}
+
+
+@pytest.mark.parametrize("folder,files", NEW_RELEASES, ids=["gse70138", "clue2020"])
+def test_new_lincs_releases_keep_official_names(folder, files):
+    for name, official in files.items():
+        src = REGISTRY[name]
+        assert src.kind == "file" and src.target == f"{folder}/{official}", name
+        assert not src.default, name  # fetch(dest) without names fetches what it did before
+        assert src.licence and "CC BY 4.0" in src.licence, name
+        assert src.sha256 is None or len(src.sha256) == 64
+        for url in src.urls:
+            resolved = url.format(**fetch_mod.DEFAULT_BASE_URLS)
+            assert resolved.startswith("https://") and "{" not in resolved, (name, resolved)
+            # the download is the official file, gzipped on GEO when the stored file is not
+            assert resolved.rsplit("/", 1)[1] == official + (".gz" if src.gunzip else ""), (name, resolved)
+        assert src.gunzip == (name == "gse70138-level5"), name
+    level5 = next(n for n in files if n.endswith("-level5"))
+    assert "GB" in REGISTRY[level5].description  # says how big it is
+    assert set(REGISTRY[level5].requires) == set(files) - {level5}  # a matrix comes with its metadata
+
+
+def test_new_lincs_release_urls():
+    for name, url in OFFICIAL_URLS.items():
+        assert REGISTRY[name].urls[0].format(**fetch_mod.DEFAULT_BASE_URLS) == url
+    # every URL resolves against the base URLs, so a mirror / test server can replace them
+    bases = {k: f"http://mirror.invalid/{k}" for k in fetch_mod.DEFAULT_BASE_URLS}
+    for name in [*GSE70138_FILES, *CLUE2020_FILES]:
+        key = "geo" if name.startswith("gse70138") else "clue"
+        assert REGISTRY[name].urls[0].format(**bases).startswith(f"http://mirror.invalid/{key}/"), name
+
+
+def test_default_sources_unchanged_by_new_releases():
+    defaults = [n for n, s in REGISTRY.items() if s.default]
+    assert defaults == ["kegg-pathways", "kegg-gene-pathway", "kegg-drug-gene", "kegg-kgml", "lincs-gene-info",
+                        "lincs-pert-info", "lincs-sig-info", "lincs-cell-info", "ncbi-gene-info", "hub-drugs",
+                        "hub-samples", "hub-export"]
+    big = [n for n in REGISTRY if n.endswith("level5")]
+    assert big == ["lincs-level5", "gse70138-level5", "clue2020-level5"]
+    assert not any(REGISTRY[n].default for n in big)
+
+
+def test_describe_sources_lists_new_releases():
+    text = fetch_mod.describe_sources()
+    for folder, files in NEW_RELEASES:
+        for name, official in files.items():
+            line = next(ln for ln in text.splitlines() if ln.startswith(name + " "))
+            assert f"-> {folder}/{official} (only when named)" in line
+
+
+def test_env_overrides_clue_base(monkeypatch):
+    monkeypatch.setenv("KGEXPR_FETCH_BASE_CLUE", "http://127.0.0.1:9/clue/")
+    assert fetch_mod._resolve_bases(None)["clue"] == "http://127.0.0.1:9/clue"
+
+
+def test_new_releases_fetch_from_local_server(server, tmp_path):
+    gctx = b"\x89HDF\r\n\x1a\n fake level-5 matrix"
+    root = server.root
+    served = {
+        "geo/GSE70nnn/GSE70138/suppl/GSE70138_Broad_LINCS_Level5_COMPZ_n118050x12328_2017-03-06.gctx.gz":
+            gzip.compress(gctx, mtime=0),
+        **{f"geo/GSE70nnn/GSE70138/suppl/{GSE70138_FILES[n]}": gzip.compress(n.encode() + b"\n", mtime=0)
+           for n in GSE70138_FILES if n != "gse70138-level5"},
+        "clue/level5/level5_beta_trt_cp_n720216x12328.gctx": gctx,
+        **{f"clue/{CLUE2020_FILES[n]}": n.encode() + b"\n" for n in CLUE2020_FILES if n != "clue2020-level5"},
+    }
+    for rel, data in served.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    dest = tmp_path / "data"
+    out = fetch(dest, ["gse70138-level5", "clue2020-level5"], cache_dir=tmp_path / "c", base_urls=server.bases,
+                progress=False)
+    expected = {f"{folder}/{official}" for folder, files in NEW_RELEASES for official in files.values()}
+    assert {p.relative_to(dest).as_posix() for p in out} == expected  # the metadata come along
+    g = dest / "lincs-l1000-gse70138"
+    assert (g / GSE70138_FILES["gse70138-level5"]).read_bytes() == gctx  # stored decompressed
+    assert (g / GSE70138_FILES["gse70138-sig-info"]).read_bytes() == \
+        served[f"geo/GSE70nnn/GSE70138/suppl/{GSE70138_FILES['gse70138-sig-info']}"]  # kept as published
+    c = dest / "lincs-l1000-clue2020"
+    assert (c / CLUE2020_FILES["clue2020-level5"]).read_bytes() == gctx
+    assert (c / "siginfo_beta.txt").read_bytes() == b"clue2020-sig-info\n"
+    assert set(_checksums(dest)) == expected
+    assert not _leftovers(dest, tmp_path / "c")
+    # metadata alone, no matrix request
+    server.requests.clear()
+    out = fetch(tmp_path / "meta", ["clue2020-sig-info"], cache_dir=tmp_path / "c2", base_urls=server.bases,
+                progress=False)
+    assert [p.name for p in out] == ["siginfo_beta.txt"] and server.requests == ["/clue/siginfo_beta.txt"]
 
 
 def test_download_writes_files_and_checksums(server, tmp_path):

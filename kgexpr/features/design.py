@@ -75,11 +75,17 @@ def build_designs(
 
 
 def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None) -> pd.DataFrame:
-    """Dose (log10 uM), time, drug descriptors and a one-hot cell line when there are several."""
+    """Dose (log10 uM), time, drug descriptors and a one-hot cell line when there are several.
+
+    Dose and time enter only when the data has them (consensus signatures pool over both).
+    """
     X = pd.DataFrame(index=samples.index)
     dose = samples["dose_um"].astype(float)
-    X["log10_dose_um"] = np.log10(dose.clip(lower=1e-6)).fillna(0.0)
-    X["time_h"] = samples["time_h"].astype(float).fillna(0.0)
+    if dose.notna().any():
+        X["log10_dose_um"] = np.log10(dose.clip(lower=1e-6)).fillna(0.0)
+    time = samples["time_h"].astype(float)
+    if time.notna().any():
+        X["time_h"] = time.fillna(0.0)
     if descriptors is not None and len(descriptors.columns):
         d = descriptors.reindex(samples["pert_id"].to_numpy())
         d.index = samples.index

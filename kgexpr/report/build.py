@@ -54,9 +54,14 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     md += [
         "## Data",
         f"- data directory: `{load.get('data_dir')}` ({'simulated demo' if demo else 'real public data'})",
-        f"- expression: `{load.get('expression')}`, cell line {load.get('cell_line')}, "
-        f"{load.get('samples')} compound samples, {load.get('perturbagens')} perturbagens, {load.get('genes')} landmark genes",
+        f"- expression set: **{load.get('expression_set', '?')}** (`{load.get('expression')}`), "
+        + (f"consensus signatures pooled over cell lines, doses and times, "
+           if load.get("kind") == "consensus" else f"cell line {load.get('cell_line')}, ")
+        + f"{load.get('samples')} of {load.get('file_signatures', load.get('samples'))} signatures, "
+        f"{load.get('perturbagens')} perturbagens, {load.get('genes')} landmark genes, "
+        f"targets scaled per gene by {load.get('scaling', 'minmax')}",
     ]
+    md += [f"- load: {note}" for note in load.get("notes", [])]
     counts = load.get("counts", {})
     if counts:
         md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))

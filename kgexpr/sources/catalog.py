@@ -60,16 +60,16 @@ class DataCatalog:
         return None
 
     @property
+    def expression_sets(self):
+        """Every expression set found (official releases, plain GCT(X) in lincs-l1000-* folders, consensus tables)."""
+        from kgexpr.sources.expression_sets import discover
+
+        return discover(self.data_dir, self.gene_info_lincs)
+
+    @property
     def expression_files(self) -> list[Path]:
-        """GCT/GCTX files in lincs-l1000-* folders; a .gctx replaces a .gct of the same stem."""
-        out: list[Path] = []
-        for d in self._dirs(("lincs-l1000-ljp005", "lincs-l1000-level5-cmapr")):
-            if d == self.data_dir or not d.name.startswith("lincs-l1000"):
-                continue
-            files = sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() in (".gct", ".gctx"))
-            stems_x = {p.stem for p in files if p.suffix.lower() == ".gctx"}
-            out.extend(p for p in files if p.suffix.lower() == ".gctx" or p.stem not in stems_x)
-        return out
+        """The matrix file of each expression set."""
+        return [s.path for s in self.expression_sets]
 
     @property
     def gene_info_ncbi(self) -> Path | None:
@@ -126,7 +126,7 @@ class DataCatalog:
         roles: list[tuple[str, object]] = [
             ("data_dir", self.data_dir if self.data_dir and self.data_dir.is_dir() else None),
             ("kgml_dir", self.kgml_dir),
-            ("expression", ", ".join(map(str, self.expression_files)) or None),
+            ("expression", ", ".join(f"{e.name} ({e.path.name})" for e in self.expression_sets) or None),
             ("gene_info_ncbi", self.gene_info_ncbi),
             ("gene_info_lincs", self.gene_info_lincs),
             ("pert_info", self.pert_info),

@@ -135,6 +135,29 @@ def read_drugbank(
     return drugs, targets
 
 
+def drugbank_structures(slim_path: str | Path) -> pd.DataFrame:
+    """pert_id (the DrugBank id), name, inchi_key and molecular_formula (the InChI formula layer) per drug.
+
+    Consensus signatures are keyed by DrugBank id, so this is their pert_info; drugs without an
+    InChI (most biologics) get an empty formula.
+    """
+    slim_path = Path(slim_path)
+    slim = read_table(slim_path, ["drugbank_id", "name"], quoted=True)
+    inchi = slim["inchi"] if "inchi" in slim.columns else pd.Series("", index=slim.index)
+    key = slim["inchikey"] if "inchikey" in slim.columns else pd.Series("", index=slim.index)
+
+    def formula(text: str) -> str:
+        parts = str(text).split("/")
+        return parts[1].strip() if len(parts) > 1 and str(text).startswith("InChI=") else ""
+
+    return pd.DataFrame({
+        "pert_id": slim["drugbank_id"].str.strip().to_numpy(),
+        "pert_iname": slim["name"].to_numpy(),
+        "inchi_key": ["" if is_missing(k) else str(k).replace("InChIKey=", "") for k in key],
+        "molecular_formula": [formula(t) for t in inchi],
+    })
+
+
 def match_perturbagens(perts: pd.DataFrame, drugs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Map LINCS perturbagens to drug ids: by pert_id (drugs.pert_ids), then InChIKey, then name.
 
@@ -163,6 +186,7 @@ def match_perturbagens(perts: pd.DataFrame, drugs: pd.DataFrame) -> tuple[pd.Dat
         if n:
             by_name.setdefault(n, did)
 
+    by_id = set(drugs["drug_id"].astype(str))  # a perturbagen named by its drug id (DrugBank consensus signatures)
     has_key = "inchi_key" in perts.columns
     rows, seen = [], set()
     for i in range(len(perts)):
@@ -175,6 +199,8 @@ def match_perturbagens(perts: pd.DataFrame, drugs: pd.DataFrame) -> tuple[pd.Dat
         name = normalise_name(perts["pert_iname"].iat[i])
         if pid in by_pert:
             rows.append((pid, by_pert[pid], "pert_id"))
+        elif pid in by_id:
+            rows.append((pid, pid, "drug_id"))
         elif key and key in by_key:
             rows.append((pid, by_key[key], "inchikey"))
         elif name and name in by_name:
@@ -184,6 +210,7 @@ def match_perturbagens(perts: pd.DataFrame, drugs: pd.DataFrame) -> tuple[pd.Dat
     report = {
         "n_matched": len(mapping),
         "n_total": len(seen),
+        "by_drug_id": int(counts.get("drug_id", 0)),
         "by_pert_id": int(counts.get("pert_id", 0)),
         "by_inchikey": int(counts.get("inchikey", 0)),
         "by_name": int(counts.get("name", 0)),

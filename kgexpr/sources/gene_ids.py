@@ -13,7 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from kgexpr.sources._io import GENES, check_unique, flags, is_missing, read_table, read_text, to_int
+from kgexpr.sources._io import GENES, check_columns, check_unique, flags, is_missing, read_table, read_text, to_int
 
 __all__ = ["GeneIdMap"]
 
@@ -83,7 +83,13 @@ class GeneIdMap:
         is) and multi-gene probes "a///b", which are skipped; gene tables must not repeat ids.
         """
         path = Path(path)
-        df = read_table(path, ["pr_gene_id", "pr_gene_symbol"])
+        df = read_table(path)
+        if "pr_gene_id" not in df.columns and "gene_id" in df.columns:  # CMap LINCS 2020 geneinfo_beta
+            df = df.rename(columns={"gene_id": "pr_gene_id", "gene_symbol": "pr_gene_symbol",
+                                    "gene_title": "pr_gene_title"})
+            if "feature_space" in df.columns:
+                df["pr_is_lm"] = (df["feature_space"].str.strip().str.lower() == "landmark").map({True: "1", False: "0"})
+        check_columns(df, ["pr_gene_id", "pr_gene_symbol"], path)
         probe_table = "pr_id" in df.columns
         if probe_table:
             keep = ~df["pr_gene_id"].str.contains("///", regex=False) & ~df["pr_gene_id"].map(is_missing)

@@ -21,10 +21,10 @@ from kgexpr.sources._io import (
     is_missing,
     parse_flag,
     read_table,
-    read_text,
     to_float,
 )
 from kgexpr.sources.cell_lines import normalise_cell_line
+from kgexpr.sources.gct import GctData, read_expression, read_gct, read_gctx
 from kgexpr.sources.drug_targets import normalise_pert_id
 
 __all__ = [
@@ -45,21 +45,9 @@ __all__ = [
     "parse_time_h",
 ]
 
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-_DATA_NA = frozenset({"", "na", "nan", "null", "none"})
 _LM_COLUMNS = ("pr_is_lmark", "pr_is_lm", "is_lm")
 _REQUIRED_SAMPLE_META = ("cell_id", "pert_id", "pert_type")
 _SIG_KEYS = ("sig_id", "id", "inst_id", "distil_id")
-
-
-@dataclass(frozen=True)
-class GctData:
-    """A GCT/GCTX matrix: ``data`` genes x samples (float64), metadata frames as stored."""
-
-    data: pd.DataFrame
-    row_meta: pd.DataFrame
-    col_meta: pd.DataFrame
-    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,211 +63,6 @@ class Profiles:
     genes: pd.DataFrame
     samples: pd.DataFrame
     source: str = ""
-
-
-# --------------------------------------------------------------------------- GCT text
-def _mangle(names: list[str], reserved: Iterable[str] = ("id",)) -> list[str]:
-    """Make names unique pandas-style ("id" → "id.1"), since real files repeat the id field."""
-    seen: dict[str, int] = {r: 0 for r in reserved}
-    out = []
-    for n in names:
-        if n in seen:
-            k = seen[n] + 1
-            while f"{n}.{k}" in seen:
-                k += 1
-            seen[n] = k
-            n = f"{n}.{k}"
-        seen[n] = 0
-        out.append(n)
-    return out
-
-
-def read_gct(path: str | Path) -> GctData:
-    """GCT 1.2 or 1.3 text; "na"/"NaN"/"" values → NaN, metadata kept as strings."""
-    path = Path(path)
-    lines = read_text(path).split("\n")
-    lines = [ln.rstrip("\r") for ln in lines]
-    while lines and not lines[-1].strip():
-        lines.pop()
-    version = lines[0].strip()
-    if version not in ("#1.2", "#1.3"):
-        raise InputError(path, f"not a GCT file: first line {version[:20]!r}, expected #1.2 or #1.3", line=1)
-    if len(lines) < 3:
-        raise InputError(path, "truncated GCT: no header line", line=len(lines) + 1)
-    try:
-        dims = [int(x) for x in lines[1].split()]
-    except ValueError:
-        raise InputError(path, f"dimensions are not integers: {lines[1]!r}", line=2, field="dimensions") from None
-    want = 4 if version == "#1.3" else 2
-    if len(dims) != want:
-        raise InputError(path, f"expected {want} dimensions for GCT {version[1:]}, found {len(dims)}", line=2,
-                         field="dimensions")
-    nrow, ncol = dims[0], dims[1]
-    nrm, ncm = (dims[2], dims[3]) if version == "#1.3" else (1, 0)
-
-    header = lines[2].split("\t")
-    if len(header) != 1 + nrm + ncol:
-        raise InputError(path, f"header has {len(header)} columns, expected 1 + {nrm} + {ncol}", line=3)
-    row_names = _mangle([h.strip() for h in header[1:1 + nrm]])
-    samples = [h.strip() for h in header[1 + nrm:]]
-    dup = pd.Series(samples).duplicated()
-    if dup.any():
-        raise InputError(path, f"duplicate id {samples[int(np.argmax(dup))]!r}", line=3, field="sample id")
-
-    first_data = 3 + ncm
-    if len(lines) - first_data != nrow:
-        raise InputError(path, f"expected {nrow} data rows, found {max(len(lines) - first_data, 0)}",
-                         line=min(len(lines), first_data + nrow) + 1)
-
-    def cells(i: int) -> list[str]:
-        parts = lines[i].split("\t")
-        if len(parts) != 1 + nrm + ncol:
-            raise InputError(path, f"row has {len(parts)} columns, expected {1 + nrm + ncol}", line=i + 1)
-        return parts
-
-    col_names, col_values = [], []
-    for i in range(3, first_data):
-        parts = cells(i)
-        col_names.append(parts[0].strip())
-        col_values.append(parts[1 + nrm:])
-    col_names = _mangle(col_names)
-    col_meta = pd.DataFrame(dict(zip(col_names, col_values)), index=pd.Index(samples, name="id"), dtype=object)
-
-    ids, meta, vals = [], [], []
-    for i in range(first_data, first_data + nrow):
-        parts = cells(i)
-        ids.append(parts[0].strip())
-        meta.append(parts[1:1 + nrm])
-        vals.append(parts[1 + nrm:])
-    s = pd.Series(ids)
-    if s.duplicated().any():
-        k = int(np.argmax(s.duplicated().to_numpy()))
-        raise InputError(path, f"duplicate id {ids[k]!r}", line=first_data + k + 1, field="id")
-    row_meta = pd.DataFrame(meta, index=pd.Index(ids, name="id"), columns=row_names, dtype=object)
-    data = _parse_values(np.asarray(vals, dtype=object).reshape(nrow, ncol), path, first_data, samples)
-    frame = pd.DataFrame(data, index=pd.Index(ids, name="id"), columns=pd.Index(samples, name="id"))
-    return GctData(frame, row_meta, col_meta, str(path))
-
-
-def _parse_values(raw: np.ndarray, path: Path, first_data: int, samples: list[str]) -> np.ndarray:
-    """String matrix → float64; InputError at the first cell that is neither number nor NA."""
-    flat = pd.Series(raw.ravel(), dtype=object).str.strip()
-    num = pd.to_numeric(flat, errors="coerce")
-    bad = num.isna() & ~flat.str.lower().isin(_DATA_NA)
-    if bad.any():
-        k = int(np.argmax(bad.to_numpy()))
-        r, c = divmod(k, raw.shape[1])
-        raise InputError(path, f"not a number: {flat.iat[k]!r}", line=first_data + r + 1, field=samples[c])
-    return num.to_numpy(dtype="float64").reshape(raw.shape)
-
-
-# --------------------------------------------------------------------------- GCTX
-def _decode(values: np.ndarray) -> np.ndarray:
-    """HDF5 strings (bytes, maybe latin-1) → str; numbers kept."""
-    if values.dtype.kind in "SO":
-        out = []
-        for v in values:
-            if isinstance(v, bytes):
-                try:
-                    v = v.decode("utf-8")
-                except UnicodeDecodeError:
-                    v = v.decode("latin-1")
-            out.append(str(v).strip())
-        return np.asarray(out, dtype=object)
-    if values.dtype.kind == "U":
-        return np.asarray([str(v).strip() for v in values], dtype=object)
-    return values
-
-
-def read_gctx(path: str | Path) -> GctData:
-    """GCTX (HDF5): ``0/DATA/0/matrix`` stored samples x genes, ids in ``0/META/{ROW,COL}/id``."""
-    import h5py
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file not found")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if not head:
-        raise InputError(path, "empty file", line=1)
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError as exc:
-        hint = " (it is GCT text: use read_gct / read_expression)" if head.startswith(b"#1.") else ""
-        raise InputError(path, f"not a readable HDF5/GCTX file{hint}: {exc}") from None
-    with h5:
-        def dataset(name: str):
-            obj = h5.get(name)
-            if obj is None or not isinstance(obj, h5py.Dataset):
-                raise InputError(path, f"missing dataset {name}", field=name)
-            return obj
-
-        try:
-            rows = _decode(dataset("0/META/ROW/id")[()])
-            cols = _decode(dataset("0/META/COL/id")[()])
-            mat = dataset("0/DATA/0/matrix")
-            if mat.shape != (len(cols), len(rows)):
-                raise InputError(
-                    path,
-                    f"matrix shape {mat.shape} does not match (n columns, n rows) = ({len(cols)}, {len(rows)})",
-                    field="0/DATA/0/matrix",
-                )
-            matrix = np.asarray(mat[()], dtype="float64").T
-            row_meta = _meta(h5, "0/META/ROW", len(rows), path)
-            col_meta = _meta(h5, "0/META/COL", len(cols), path)
-        except InputError:
-            raise
-        except (OSError, KeyError, ValueError, TypeError) as exc:
-            raise InputError(path, f"corrupt GCTX: {exc}") from None
-    rows = [str(r) for r in rows]
-    cols = [str(c) for c in cols]
-    for ids, name in ((rows, "0/META/ROW/id"), (cols, "0/META/COL/id")):
-        s = pd.Series(ids)
-        if s.duplicated().any():
-            raise InputError(path, f"duplicate id {ids[int(np.argmax(s.duplicated().to_numpy()))]!r}", field=name)
-    row_meta.index = pd.Index(rows, name="id")
-    col_meta.index = pd.Index(cols, name="id")
-    data = pd.DataFrame(matrix, index=pd.Index(rows, name="id"), columns=pd.Index(cols, name="id"))
-    return GctData(data, row_meta, col_meta, str(path))
-
-
-def _meta(h5, group: str, n: int, path: Path) -> pd.DataFrame:
-    """All 1-D datasets of a META group except ``id`` as columns (length must match)."""
-    import h5py
-
-    grp = h5.get(group)
-    cols: dict[str, np.ndarray] = {}
-    if grp is not None:
-        for name in sorted(grp.keys()):
-            obj = grp[name]
-            if name == "id" or not isinstance(obj, h5py.Dataset) or obj.ndim != 1:
-                continue
-            if obj.shape[0] != n:
-                raise InputError(path, f"has {obj.shape[0]} values, expected {n}", field=f"{group}/{name}")
-            cols[name] = _decode(obj[()])
-    return pd.DataFrame(cols, index=pd.RangeIndex(n))
-
-
-def read_expression(path: str | Path) -> GctData:
-    """GCT or GCTX by content (HDF5 signature / "#1.") then by suffix - some ".gctx" files are text."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read file: {exc}") from None
-    if head.startswith(_HDF5_MAGIC):
-        return read_gctx(path)
-    if head.startswith(b"#1."):
-        return read_gct(path)
-    suffix = path.suffix.lower()
-    if suffix == ".gctx":
-        return read_gctx(path)
-    if suffix == ".gct" or path.name.lower().endswith(".gct.gz"):
-        return read_gct(path)
-    raise InputError(path, "unknown expression format: expected .gct (GCT 1.2/1.3) or .gctx (HDF5)")
 
 
 # --------------------------------------------------------------------------- profiles
@@ -423,7 +206,7 @@ def to_profiles(gct: GctData, sig_info: pd.DataFrame | None = None, *, require_m
     )
     samples = _samples_frame(gct.col_meta.reindex(gct.data.columns), source, require_meta)
     samples.index.name = "sample_id"
-    return Profiles(values.astype("float64"), gene_frame, samples, source)
+    return Profiles(values.astype("float32"), gene_frame, samples, source)
 
 
 # --------------------------------------------------------------------------- info tables
@@ -553,9 +336,10 @@ def pick_cell_line(samples: pd.DataFrame, wanted: str) -> str:
     return str(counts.index[0])
 
 
-def mutation_cell_lines(samples: pd.DataFrame) -> list[str]:
+def mutation_cell_lines(cells: pd.DataFrame | Iterable[str]) -> list[str]:
     """Cell lines whose mutations become super-nodes: the LINCS core lines and those in the data."""
-    return sorted(set(samples["cell_id"].astype(str)) | set(LINCS_CORE_CELL_LINES))
+    names = cells["cell_id"].astype(str) if isinstance(cells, pd.DataFrame) else [str(c) for c in cells]
+    return sorted({c for c in names if c.strip()} | set(LINCS_CORE_CELL_LINES))
 
 
 def scale_unit(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:

@@ -22,7 +22,7 @@ class DataChoice:
     catalog: object
 
 
-def resolve_data(s: Settings) -> DataChoice:
+def resolve_data(s: Settings, *, quiet: bool = False) -> DataChoice:
     """Real data from the data directory when it has what a run needs; else the labelled demo data."""
     from kgexpr.sources.catalog import DataCatalog, resolve_data_dir
 
@@ -37,6 +37,8 @@ def resolve_data(s: Settings) -> DataChoice:
                 raise KgexprError(f"data directory {root} lacks {', '.join(missing)} (use --demo for simulated data)")
         elif s.data_dir is not None:
             raise KgexprError(f"data directory {s.data_dir} does not exist")
+        if quiet:  # the demo data may not be written yet
+            return DataChoice(Path(s.out) / A.DEMO_DATA, True, DataCatalog(Path(s.out) / A.DEMO_DATA))
         console.print(
             "[bold yellow]No real data directory found (--data-dir / KGEXPR_DATA / ../shared/data): "
             "using SIMULATED demo data. Results are not biology.[/]"
@@ -49,14 +51,31 @@ def resolve_data(s: Settings) -> DataChoice:
     return DataChoice(root, True, DataCatalog(root))
 
 
-def pick_expression(catalog, s: Settings) -> Path:
-    """``--expression``, else the first LINCS file the catalog lists (a .gctx before a .gct of the same name)."""
+def pick_expression(catalog, s: Settings, *, say: bool = False):
+    """``--expression`` (a set name or a path), else the set with the most distinct compounds."""
+    from kgexpr.sources.expression_sets import find_set
+
+    sets = catalog.expression_sets
     if s.expression is not None:
-        return Path(s.expression)
-    files = catalog.expression_files
-    if not files:
-        raise KgexprError(f"no LINCS expression file (.gct/.gctx) in {catalog.data_dir}")
-    return Path(files[0])
+        return find_set(sets, s.expression, catalog.data_dir)
+    if not sets:
+        raise KgexprError(f"no LINCS expression set (.gct/.gctx or consensus table) in {catalog.data_dir}")
+    if len(sets) == 1:
+        return sets[0]
+    counts = {e.name: e.summary()["compounds"] for e in sets}
+    best = max(sets, key=lambda e: (counts[e.name], e.name == sets[0].name))
+    if say:
+        others = ", ".join(f"{n} ({c})" for n, c in counts.items() if n != best.name)
+        console.print(f"expression: {best.name} ({counts[best.name]} compounds, the most; others: {others}; "
+                      "choose with --expression)")
+    return best
+
+
+def check_expression(s: Settings) -> None:
+    """Fail before any work when ``--expression`` names no set of the data directory and no file."""
+    data = resolve_data(s, quiet=True)
+    if data.root.is_dir():
+        pick_expression(data.catalog, s)
 
 
 def check_named_genes(s: Settings) -> None:
@@ -82,46 +101,86 @@ def check_named_genes(s: Settings) -> None:
 
 def params(s: Settings) -> dict:
     return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines, "neo4j_clear": s.neo4j_clear,
-            "demo": s.demo}
+            "demo": s.demo, "pert_types": list(s.pert_types), "pert_time": s.pert_time, "pert_dose": s.pert_dose,
+            "max_signatures": s.max_signatures, "seed": s.seed, "strict": s.strict, "scaling": s.scaling}
 
 
 def prepare(ctx: StageContext) -> dict:
     """The data files this load reads, fingerprinted (a changed file is a changed load)."""
     data = resolve_data(ctx.settings)
-    expr_path = pick_expression(data.catalog, ctx.settings)
-    ctx.state.update(data=data, expression=expr_path)
-    return {"data_dir": str(data.root), "demo": data.demo, "expression": file_fingerprint(expr_path),
-            "catalog": data.catalog.describe()}
+    es = pick_expression(data.catalog, ctx.settings, say=True)
+    ctx.state.update(data=data, expression=es)
+    return {"data_dir": str(data.root), "demo": data.demo, "expression_set": es.name, "release": es.release,
+            "expression": [file_fingerprint(p) for p in es.files], "catalog": data.catalog.describe()}
+
+
+def selection_of(s: Settings):
+    from kgexpr.sources.expression_sets import Selection
+
+    return Selection(cell_line=s.cell_line, pert_types=tuple(s.pert_types), time_h=s.pert_time, dose_um=s.pert_dose,
+                     max_signatures=s.max_signatures, seed=s.seed)
+
+
+def structure_table(catalog, es, pert_ids: set[str]) -> pd.DataFrame | None:
+    """pert_id, pert_iname, inchi_key, molecular_formula for the loaded perturbagens: the release's own compound
+    table, the data directory's LINCS pert_info, then DrugBank InChI formula layers (consensus signatures are
+    keyed by DrugBank id)."""
+    from kgexpr.sources import lincs
+    from kgexpr.sources.expression_sets import read_compound_table
+
+    frames = []
+    if es.pert_info is not None:
+        own = read_compound_table(es.pert_info)
+        frames.append(own[own["pert_id"].isin(pert_ids)])
+    if catalog.pert_info is not None:
+        pinfo = lincs.read_pert_info(catalog.pert_info)
+        frames.append(pinfo[pinfo["pert_id"].isin(pert_ids)])
+    if catalog.drugbank is not None:
+        from kgexpr.sources.drug_targets import drugbank_structures
+
+        db = drugbank_structures(catalog.drugbank[1])
+        frames.append(db[db["pert_id"].isin(pert_ids)])
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True).drop_duplicates("pert_id")
 
 
 def run(ctx: StageContext) -> None:
     from kgexpr.features.design import drug_descriptors
     from kgexpr.graph.build import assemble, load_gene_ids, load_into
+    from kgexpr.learn.scaling import fit_transform, resolve_scaling
     from kgexpr.sources import lincs
+    from kgexpr.sources.expression_sets import load_expression
 
     s = ctx.settings
-    data, expr_path = ctx.state["data"], ctx.state["expression"]
+    data, es = ctx.state["data"], ctx.state["expression"]
     catalog = data.catalog
     with Progress("load") as prog:
-        prog.step("reading expression", expr_path.name)
-        profiles = lincs.to_profiles(lincs.read_expression(expr_path))
-        cell = lincs.pick_cell_line(profiles.samples, s.cell_line)
-        sel = lincs.select(profiles, cell)
-        scaled, mins, maxs = lincs.scale_unit(sel.values)
+        prog.step("reading expression", f"{es.name}: {es.path.name}")
+        loaded = load_expression(es, selection_of(s), strict=s.strict)
+        for note in loaded.notes:
+            console.print(f"[yellow]load: {es.path.name}: {note}[/]")
+        sel, cell = loaded.profiles, loaded.cell_line
+        scaling = resolve_scaling(s.scaling, es.kind)
+        scaled, scale = fit_transform(sel.values, scaling)
         perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
         descriptors = None
-        if catalog.pert_info is not None:
-            prog.step("perturbagen info", catalog.pert_info.name)
-            pinfo = lincs.read_pert_info(catalog.pert_info)
-            pinfo = pinfo[pinfo["pert_id"].isin(set(perts["pert_id"]))].drop_duplicates("pert_id")
-            if "inchi_key" in pinfo.columns:
-                perts = perts.merge(pinfo[["pert_id", "inchi_key"]], on="pert_id", how="left")
-            descriptors = drug_descriptors(pinfo)
+        structures = structure_table(catalog, es, set(perts["pert_id"]))
+        if structures is not None:
+            prog.step("perturbagen structures", f"{len(structures)} of {len(perts)} perturbagens")
+            if "inchi_key" in structures.columns:
+                perts = perts.merge(structures[["pert_id", "inchi_key"]], on="pert_id", how="left")
+            # consensus rows carry only an id: name them as their source does
+            names = structures.set_index("pert_id")["pert_iname"]
+            unnamed = perts["pert_iname"] == perts["pert_id"]
+            perts.loc[unnamed, "pert_iname"] = perts.loc[unnamed, "pert_id"].map(names).fillna(perts["pert_id"])
+            descriptors = drug_descriptors(structures)
         prog.step("gene ids")
         gene_ids = load_gene_ids(catalog)
         prog.step("knowledge graph", str(catalog.kgml_dir))
         kg = assemble(catalog, gene_ids, perts, sel.genes[["entrez_id", "symbol"]], s.mutation_cell_lines,
-                      lincs_cell_ids=lincs.mutation_cell_lines(profiles.samples))
+                      lincs_cell_ids=lincs.mutation_cell_lines(loaded.cell_lines))
         prog.step("writing graph", s.backend)
         store = ctx.store(embedded_path=A.GRAPH.path(ctx.out))
         if s.neo4j_clear:
@@ -136,20 +195,24 @@ def run(ctx: StageContext) -> None:
             )
     ctx.write(A.EXPRESSION_RAW, sel.values)
     ctx.write(A.EXPRESSION_SCALED, scaled)
-    ctx.write(A.EXPRESSION_SCALE, pd.DataFrame({"min": mins, "max": maxs}))
+    ctx.write(A.EXPRESSION_SCALE, scale)
     ctx.write(A.SAMPLES, sel.samples)
     ctx.write(A.GENES, sel.genes)
     ctx.write(A.PERT_TO_DRUG, kg.pert_to_drug.rename("drug_id").rename_axis("pert_id").reset_index())
     if descriptors is not None:
         ctx.write(A.DESCRIPTORS, descriptors)
     summary = {
-        "data_dir": str(data.root), "demo": data.demo, "expression": str(expr_path), "cell_line": cell,
-        "samples": int(len(sel.samples)), "genes": int(sel.values.shape[1]),
-        "perturbagens": int(sel.samples["pert_id"].nunique()), "counts": counts, "sources": kg.report,
+        "data_dir": str(data.root), "demo": data.demo, "expression_set": es.name, "release": es.release,
+        "kind": es.kind, "expression": str(es.path), "cell_line": cell, "scaling": scaling,
+        "file_signatures": loaded.file_signatures, "samples": int(len(sel.samples)), "genes": int(sel.values.shape[1]),
+        "perturbagens": int(sel.samples["pert_id"].nunique()), "notes": list(loaded.notes), "counts": counts,
+        "sources": kg.report,
     }
     ctx.write(A.LOAD_SUMMARY, summary)
     ctx.info.update(summary)
-    console.print(f"load: {summary['samples']} samples x {summary['genes']} genes ({cell}); graph {counts}")
+    where = f"{cell}" if cell else "pooled over cell lines"
+    console.print(f"load: {es.name}: {summary['samples']} of {loaded.file_signatures} signatures x "
+                  f"{summary['genes']} genes ({where}; scaling {scaling}); graph {counts}")
 
 
 STAGE = StageSpec(

@@ -35,9 +35,9 @@ def make_layout(root: Path) -> Path:
 def test_catalog_full_layout(tmp_path):
     c = DataCatalog(make_layout(tmp_path))
     assert c.kgml_dir == tmp_path / "kegg-kgml-hsa-all"
-    assert c.expression_files == [
-        tmp_path / "lincs-l1000-ljp005" / "test_l1000.gctx",  # gctx preferred over the same-stem gct
+    assert c.expression_files == [  # one per set, sets sorted by name
         tmp_path / "lincs-l1000-level5-cmapr" / "modzs.gct",
+        tmp_path / "lincs-l1000-ljp005" / "test_l1000.gctx",  # gctx preferred over the same-stem gct
     ]
     assert c.gene_info_ncbi == tmp_path / "gene-ids" / "Homo_sapiens.gene_info.gz"
     assert c.gene_info_lincs == tmp_path / "gene-ids" / "GSE92742_Broad_LINCS_gene_info.txt"

@@ -274,6 +274,6 @@ def test_match_perturbagens():
         {"pert_id": "BRD-K3", "drug_id": "DB00003", "matched_by": "name"},
         {"pert_id": "BRD-K85606544", "drug_id": "BRD-K85606544", "matched_by": "pert_id"},
     ]
-    assert report == {"n_matched": 4, "n_total": 5, "by_pert_id": 2, "by_inchikey": 1, "by_name": 1}
+    assert report == {"n_matched": 4, "n_total": 5, "by_drug_id": 0, "by_pert_id": 2, "by_inchikey": 1, "by_name": 1}
     with pytest.raises(InputError, match="pert_iname"):
         match_perturbagens(perts[["pert_id"]], drugs)

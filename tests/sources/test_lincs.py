@@ -91,7 +91,7 @@ def test_read_gct13(tmp_path):
     g = read_gct(write_gct(tmp_path / "x.gct"))
     assert list(g.data.index) == [r[0] for r in ROWS]
     assert list(g.data.columns) == SAMPLES
-    assert g.data.dtypes.unique().tolist() == [np.dtype("float64")]
+    assert g.data.dtypes.unique().tolist() == [np.dtype("float32")]  # stored as published
     assert g.data.loc["200814_at"].tolist() == [1.5, 2.0, 3.25, 4.0, -0.5]
     assert math.isnan(g.data.loc["218597_s_at", "S2"])  # "NaN"
     assert g.data.loc["222103_at"].isna().tolist() == [False, False, True, True, False]  # "" and "na"
