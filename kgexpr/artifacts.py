@@ -116,8 +116,9 @@ def manifest_of(stage: str) -> Artifact:
 
 GRAPH = Artifact(LOAD, "graph", "the embedded graph store (parquet frames)")
 EXPRESSION_RAW = Artifact(LOAD, "expression_raw.parquet", "selected samples x landmark genes, as read")
-EXPRESSION_SCALED = Artifact(LOAD, "expression_scaled.parquet", "the same, min-max scaled per gene (model targets)")
-EXPRESSION_SCALE = Artifact(LOAD, "expression_scale.parquet", "per-gene min and max of the scaling")
+EXPRESSION_SCALED = Artifact(LOAD, "expression_scaled.parquet", "the same, scaled per gene to [0, 1] (model targets)")
+EXPRESSION_SCALE = Artifact(LOAD, "expression_scale.parquet",
+                            "per-gene scaling parameters (method, min/max; median/scale for robust), to undo it")
 SAMPLES = Artifact(LOAD, "samples.parquet", "per-sample metadata: pert_id, dose, time, cell line")
 GENES = Artifact(LOAD, "genes.parquet", "the expression genes: entrez_id, symbol", index=False)
 PERT_TO_DRUG = Artifact(LOAD, "pert_to_drug.parquet", "LINCS pert_id -> Drug node key", index=False)

@@ -121,8 +121,15 @@ class Evaluation:
     summary: dict
 
 
-def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=("random", "drug")) -> Evaluation:
-    """Score ``results`` (split -> model -> TrainResult); ``models`` fixes the report order."""
+def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=("random", "drug"),
+             scale: pd.DataFrame | None = None) -> Evaluation:
+    """Score ``results`` (split -> model -> TrainResult); ``models`` fixes the report order.
+
+    With ``scale`` (the load stage's per-gene scaling parameters) every score is also computed
+    in the input's units, the scaling undone (``r2_original``): the same R² for min-max, not
+    for the robust transform, whose R² weighs the heavy tails less.
+    """
+    from kgexpr.learn.scaling import inverse
     symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
     rows, pair_frames, win_frames, weight_frames = [], [], [], []
     ordered = [x for x in split_order if x in results] + [x for x in results if x not in split_order]
@@ -130,6 +137,8 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         per_model = results[split]
         first = next(iter(per_model.values()))
         y_test, y_train, gene_ids = first.y_test, first.y_train, first.genes
+        params = scale.reindex(gene_ids) if scale is not None else None
+        y_test_orig = inverse(y_test, params) if params is not None else None
         graph_models = [m for m in per_model if m != BASELINE]
         final = {m: r.stage2_test for m, r in per_model.items()}
         if graph_models:
@@ -143,9 +152,14 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         for m, pred in final.items():
             scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)] if m in per_model else [])
             for stage_name, p in scored:
-                rows.append(pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
-                                          "symbol": [symbol.get(g, "") for g in gene_ids],
-                                          "r2": r2_per_gene(y_test, p), "pearson": pearson_per_gene(y_test, p)}))
+                row = pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
+                                    "symbol": [symbol.get(g, "") for g in gene_ids],
+                                    "r2": r2_per_gene(y_test, p), "pearson": pearson_per_gene(y_test, p)})
+                if y_test_orig is not None:
+                    p_orig = inverse(p, params)
+                    row["r2_original"] = r2_per_gene(y_test_orig, p_orig)
+                    row["pearson_original"] = pearson_per_gene(y_test_orig, p_orig)
+                rows.append(row)
     metrics = pd.concat(rows, ignore_index=True)
     summary = {}
     for split, df in metrics[metrics["stage"] == "final"].groupby("split", sort=False):
@@ -158,6 +172,8 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         pair_frames.append(pairs)
         summary[split] = {
             "median_r2": wide.median().round(4).to_dict(),
+            **({"median_r2_original": df.pivot(index="entrez_id", columns="model", values="r2_original")[order]
+                .median().round(4).to_dict()} if "r2_original" in df.columns else {}),
             "wins": dict(zip(wins["model"], wins["wins"].astype(int))),
             "vs_baseline": pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index"),
         }

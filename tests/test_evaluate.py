@@ -55,3 +55,42 @@ def test_top_associations_exclude_self_and_rank():
     g20 = out[out.source == 20]
     assert list(g20.target) == [10]  # zero importance is not an association
     assert not (out.source == out.target).any()
+
+
+def _results(seed=0, n_train=40, n_test=30, genes=(11, 12, 13)):
+    from kgexpr.artifacts import TrainResult
+    from kgexpr.features.design import BASELINE
+
+    rng = np.random.default_rng(seed)
+    g = len(genes)
+
+    def one(noise):
+        y_tr, y_te = rng.uniform(size=(n_train, g)), rng.uniform(size=(n_test, g))
+        return y_tr, y_te, np.clip(y_te + rng.normal(scale=noise, size=y_te.shape), 0, 1)
+
+    y_tr, y_te, _ = one(0.1)
+    out = {}
+    for name, noise in ((BASELINE, 0.3), ("cn", 0.1)):
+        p = np.clip(y_te + rng.normal(scale=noise, size=y_te.shape), 0, 1)
+        oob = np.clip(y_tr + rng.normal(scale=noise, size=y_tr.shape), 0, 1)
+        out[name] = TrainResult(np.asarray(genes), np.arange(n_train), np.arange(n_test), y_tr, y_te, p, p, oob, oob,
+                                np.zeros((g, g)), np.array([5]))
+    return {"random": out}
+
+
+def test_scores_in_the_input_units_undo_the_scaling():
+    from kgexpr.evaluate import evaluate
+    from kgexpr.learn.scaling import fit_transform
+
+    genes = pd.DataFrame({"entrez_id": [11, 12, 13], "symbol": ["A", "B", "C"]})
+    raw = pd.DataFrame(np.random.default_rng(1).standard_t(2, size=(50, 3)) * 5, columns=[11, 12, 13])
+    results = _results()
+    plain = evaluate(results, genes, ["baseline", "cn"])
+    assert "r2_original" not in plain.metrics.columns
+    _, minmax = fit_transform(raw, "minmax")
+    mm = evaluate(results, genes, ["baseline", "cn"], scale=minmax).metrics
+    np.testing.assert_allclose(mm["r2_original"], mm["r2"], atol=1e-9)  # affine: R² unchanged
+    _, robust = fit_transform(raw, "robust")
+    rb = evaluate(results, genes, ["baseline", "cn"], scale=robust)
+    assert not np.allclose(rb.metrics["r2_original"], rb.metrics["r2"])
+    assert set(rb.summary["random"]["median_r2_original"]) >= {"baseline", "cn", "stacking"}

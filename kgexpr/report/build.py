@@ -88,9 +88,17 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         wide = wide[[m for m in order if m in wide.columns]]
         wins = wins_all[wins_all["split"] == split].set_index("model")["wins"]
         pairs = pairs_all[pairs_all["split"] == split]
-        md += [f"## {split} split", "", "| model | median R² | mean R² | best on genes |", "|---|---|---|---|"]
+        orig = None
+        if "r2_original" in df.columns and load.get("scaling", "minmax") != "minmax":
+            orig = df.pivot(index="entrez_id", columns="model", values="r2_original")
+        head = "| model | median R² | mean R² | best on genes |" + (" median R², input units |" if orig is not None else "")
+        md += [f"## {split} split", "", head, "|---|---|---|---|" + ("---|" if orig is not None else "")]
         for m in wide.columns:
-            md.append(f"| {m} | {wide[m].median():.3f} | {wide[m].mean():.3f} | {int(wins.get(m, 0))} |")
+            md.append(f"| {m} | {wide[m].median():.3f} | {wide[m].mean():.3f} | {int(wins.get(m, 0))} |"
+                      + (f" {orig[m].median():.3f} |" if orig is not None else ""))
+        if orig is not None:
+            md += ["", f"R² is on the {load.get('scaling')}-scaled targets the models learn; the last column undoes "
+                       "the scaling (consensus values have heavy tails, so a few compounds dominate it)."]
         md += ["", *[f"- {line}" for line in verdict_lines(pairs)], ""]
         figures += [
             (f"{split}: best model per gene (paper Fig. 2)", plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: wins")),

@@ -16,8 +16,9 @@ def run(ctx: StageContext) -> None:
     from kgexpr.learn.splits import SPLIT_ORDER
 
     train = ctx.needs[A.TRAIN]
+    scale = ctx.read_if_exists(A.EXPRESSION_SCALE)
     result = evaluate(A.train_results(train.path), ctx.read(A.TARGET_GENES), train.manifest["info"]["models"],
-                      SPLIT_ORDER)
+                      SPLIT_ORDER, scale=scale)
     ctx.write(A.METRICS, result.metrics)
     ctx.write(A.METRICS_CSV, result.metrics)
     ctx.write(A.WINS, result.wins)
@@ -29,6 +30,6 @@ def run(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.EVALUATE, needs=(A.TRAIN,), version=1, params=params, run=run,
+    name=A.EVALUATE, needs=(A.LOAD, A.TRAIN), version=2, params=params, run=run,
     description="per-gene R², win counts, pairwise vs baseline (Wilcoxon), stacking",
 )
