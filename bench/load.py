@@ -435,20 +435,10 @@ def child_new(cache: Path, gctx: Path) -> dict:
 
 
 def _decode(values: np.ndarray) -> np.ndarray:
-    """kgexpr 2c7b6d1 lincs._decode: HDF5 strings (bytes, maybe latin-1) -> str, one by one."""
-    if values.dtype.kind in "SO":
-        out = []
-        for v in values:
-            if isinstance(v, bytes):
-                try:
-                    v = v.decode("utf-8")
-                except UnicodeDecodeError:
-                    v = v.decode("latin-1")
-            out.append(str(v).strip())
-        return np.asarray(out, dtype=object)
-    if values.dtype.kind == "U":
-        return np.asarray([str(v).strip() for v in values], dtype=object)
-    return values
+    """kgexpr 2c7b6d1 lincs._decode, unchanged since and now in kgexpr.sources.gct."""
+    from kgexpr.sources.gct import _decode as decode
+
+    return decode(values)
 
 
 def _old_meta(h5, group: str, n: int):

@@ -62,6 +62,8 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         f"targets scaled per gene by {load.get('scaling', 'minmax')}",
     ]
     md += [f"- load: {note}" for note in load.get("notes", [])]
+    if load.get("kind") == "consensus":
+        md.append("- one sample per compound: the drug split holds out compounds exactly as the random split does")
     counts = load.get("counts", {})
     if counts:
         md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))

@@ -424,17 +424,22 @@ def read_gctx(
 
 
 # --------------------------------------------------------------------------- metadata only
+def _hdf5_meta(path: Path, axis: str) -> pd.DataFrame:
+    g = _Gctx(path)
+    try:
+        ids = g.cols if axis == "COL" else g.rows
+        meta = g.meta(f"0/META/{axis}", len(ids), None)
+    finally:
+        g.close()
+    meta.index = ids
+    return meta
+
+
 def read_column_meta(path: str | Path) -> pd.DataFrame:
     """Sample ids (index) and the sample metadata stored in the file, without reading any value."""
     path = Path(path)
     if is_hdf5(path):
-        g = _Gctx(path)
-        try:
-            meta = g.meta("0/META/COL", len(g.cols), None)
-        finally:
-            g.close()
-        meta.index = g.cols
-        return meta
+        return _hdf5_meta(path, "COL")
     h = _gct_header(path, _lines(path))
     return h.col_meta
 
@@ -443,13 +448,7 @@ def read_row_meta(path: str | Path) -> pd.DataFrame:
     """Gene (row) ids and row metadata; for GCT text this streams the file once, skipping values."""
     path = Path(path)
     if is_hdf5(path):
-        g = _Gctx(path)
-        try:
-            meta = g.meta("0/META/ROW", len(g.rows), None)
-        finally:
-            g.close()
-        meta.index = g.rows
-        return meta
+        return _hdf5_meta(path, "ROW")
     lines = _lines(path)
     h = _gct_header(path, lines)
     ids, meta = [], []

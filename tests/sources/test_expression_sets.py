@@ -249,3 +249,29 @@ def test_consensus_bad_input_is_one_error(tmp_path, header, row, words):
     (es,) = discover(tmp_path)
     with pytest.raises(InputError, match=words):
         load_expression(es, progress=False)
+
+
+def test_the_default_set_is_the_one_with_most_compounds(tmp_path):
+    from kgexpr.settings import Settings
+    from kgexpr.sources.catalog import DataCatalog
+    from kgexpr.stages.load import pick_expression
+
+    sigs, values = signatures(30), _matrix(30)
+    write_gse92742(tmp_path / "lincs-gse", sigs, values)
+    n_compounds = sigs.loc[sigs["pert_type"] == "trt_cp", "pert_id"].nunique()
+    ids = [f"DB{i:05d}" for i in range(n_compounds + 1)]
+    _consensus(tmp_path / "consensus" / "consensi-x.tsv.gz", ids, [16, 17], np.zeros((len(ids), 2)))
+    catalog = DataCatalog(tmp_path)
+    assert pick_expression(catalog, Settings()).name == "consensus"
+    assert pick_expression(catalog, Settings(expression="lincs-gse")).release == "GSE92742"
+    _consensus(tmp_path / "consensus" / "consensi-x.tsv.gz", ids[:2], [16, 17], np.zeros((2, 2)))
+    assert pick_expression(catalog, Settings()).name == "lincs-gse"
+
+
+def test_pooled_signatures_get_no_dose_or_time_features():
+    from kgexpr.features.design import standard_features
+
+    pooled = pd.DataFrame({"cell_id": "", "pert_id": ["DB1", "DB2"], "dose_um": np.nan, "time_h": np.nan})
+    assert not {"log10_dose_um", "time_h"} & set(standard_features(pooled, None).columns)
+    dosed = pooled.assign(dose_um=[1.0, np.nan], time_h=[24.0, 6.0])
+    assert {"log10_dose_um", "time_h"} <= set(standard_features(dosed, None).columns)
