@@ -73,7 +73,7 @@ def resolve_scaling(name: str, kind: str) -> str:
 
 def fit_transform(values: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scaled samples x genes in [0, 1], per-gene parameters with a ``method`` column)."""
-    scaled, params = SCALINGS[name].forward(values)
+    scaled, params = SCALINGS[name].forward(values.astype("float64"))  # float32 input: scale in float64
     params = params.assign(method=name)
     params.index.name = values.columns.name
     return scaled, params

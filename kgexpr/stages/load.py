@@ -216,6 +216,6 @@ def run(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.LOAD, needs=(), version=1, params=params, prepare=prepare, run=run, uses_backend=True,
+    name=A.LOAD, needs=(), version=2, params=params, prepare=prepare, run=run, uses_backend=True,
     description="parse KEGG / drug targets / cell-line mutations / LINCS, build the graph",
 )
