@@ -48,6 +48,7 @@ from typing import Callable, Mapping
 
 from .atomic import atomic_file
 from .errors import KgexprError
+from .progress import human_bytes
 
 DEFAULT_BASE_URLS: dict[str, str] = {
     "kegg": "https://rest.kegg.jp",
@@ -275,14 +276,6 @@ class _Progress:
             print(f"fetch: {msg}", file=self.stream, flush=True)
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"
-
-
 class _Fetcher:
     def __init__(self, dest: Path, cache_dir: Path, bases: dict[str, str], progress: _Progress,
                  timeout: float, kegg_limiter: _RateLimiter):
@@ -340,7 +333,7 @@ class _Fetcher:
                 total = int(total) if total and total.isdigit() else None
                 got = 0
                 last = time.monotonic()
-                self.progress.say(f"GET {url}" + (f" ({_human(total)})" if total else ""))
+                self.progress.say(f"GET {url}" + (f" ({human_bytes(total)})" if total else ""))
                 while True:
                     chunk = resp.read(_CHUNK)
                     if not chunk:
@@ -351,7 +344,7 @@ class _Fetcher:
                     if self.progress.enabled and time.monotonic() - last > 5:
                         last = time.monotonic()
                         pct = f" {100 * got / total:.0f}%" if total else ""
-                        self.progress.say(f"  {_human(got)}{pct}")
+                        self.progress.say(f"  {human_bytes(got)}{pct}")
                 if total is not None and got != total:
                     raise _Retryable(f"connection closed after {got} of {total} bytes")
         except urllib.error.HTTPError as exc:

@@ -30,6 +30,15 @@ class Progress:
             console.print(f"[dim]{self.stage}: done in {time.time() - self._t0:.1f} s[/]")
 
 
+def human_bytes(n: float) -> str:
+    """1536 -> "1.5 KB": file sizes in messages and listings."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
 @contextmanager
 def bar(description: str, total: int):
     """A progress bar (done/total, elapsed, ETA); yields ``advance(n=1)``."""

@@ -21,8 +21,10 @@ are one sample per compound with no cell line, dose or time.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -30,11 +32,11 @@ import numpy as np
 import pandas as pd
 
 from kgexpr.errors import InputError, KgexprError
-from kgexpr.progress import bar, console
+from kgexpr.progress import bar, human_bytes
 from kgexpr.sources import gct
-from kgexpr.sources._io import parse_flag
+from kgexpr.sources._io import is_missing, parse_flag
 from kgexpr.sources.cell_lines import normalise_cell_line
-from kgexpr.sources.lincs import Profiles, _samples_frame, pick_cell_line, select, to_profiles
+from kgexpr.sources.lincs import Profiles, _entrez, _samples_frame, pick_cell_line, select, to_profiles
 
 __all__ = ["Release", "RELEASES", "ExpressionSet", "Selection", "discover", "find_set", "load_expression",
            "read_signature_table", "LEVEL5", "CONSENSUS", "LoadedExpression", "describe_sets", "read_compound_table"]
@@ -106,10 +108,12 @@ class ExpressionSet:
         return gct.matrix_shape(self.path)[1]
 
     def samples(self) -> pd.DataFrame:
-        """The tidy sample table of every signature in the matrix (no values read)."""
-        if self.kind == CONSENSUS:
-            return _consensus_samples(_consensus_ids(self.path))
-        return _level5_samples(self)
+        """The tidy sample table of every signature in the matrix (no values read; do not modify it).
+
+        Parsed once per process and file state: choosing the default set and loading it both need
+        it, and a release's signature table has up to 1.2 M rows.
+        """
+        return _samples_of(self, tuple(p.stat().st_mtime_ns for p in self.files))
 
     def summary(self) -> dict:
         """Files with sizes, and counts of signatures, compounds and cell lines (for ``kgexpr data``)."""
@@ -122,6 +126,13 @@ class ExpressionSet:
             "compounds": int(cp["pert_id"].nunique()),
             "cell_lines": int(cp.loc[cp["cell_id"] != "", "cell_id"].nunique()),
         }
+
+
+@functools.lru_cache(maxsize=2)
+def _samples_of(es: ExpressionSet, _file_state: tuple) -> pd.DataFrame:
+    if es.kind == CONSENSUS:
+        return _consensus_samples(_consensus_ids(es.path))
+    return _level5_samples(es)
 
 
 @dataclass(frozen=True)
@@ -208,16 +219,10 @@ def _folder_sets(folder: Path, data_dir: Path, fallback_gene_info: Path | None) 
         found.append(ExpressionSet(name=folder.name, kind=CONSENSUS, release=CONSENSUS, path=p,
                                    extra=(genes,) if genes else ()))
     if len(found) > 1:  # several sets in one folder: name each after its file
-        found = [_renamed(s, f"{folder.name}/{s.path.name}") for s in found]
+        found = [replace(s, name=f"{folder.name}/{s.path.name}") for s in found]
     if folder == data_dir:
-        found = [_renamed(s, s.path.name) for s in found]
+        found = [replace(s, name=s.path.name) for s in found]
     return found
-
-
-def _renamed(s: ExpressionSet, name: str) -> ExpressionSet:
-    from dataclasses import replace
-
-    return replace(s, name=name)
 
 
 def discover(data_dir: str | Path | None, gene_info: Path | None = None) -> list[ExpressionSet]:
@@ -242,18 +247,19 @@ def find_set(sets: list[ExpressionSet], wanted: str | Path, data_dir: Path | Non
         if s.name == text or (data_dir is not None and Path(text) == data_dir / s.name):
             return s
     p = Path(text).expanduser()
+    gene_info = next((s.gene_info for s in sets if s.gene_info), None)
     if p.is_file():
         for s in sets:
             if s.path.resolve() == p.resolve():
                 return s
-        folder_sets = _folder_sets(p.parent, p.parent, sets[0].gene_info if sets else None)
+        folder_sets = _folder_sets(p.parent, p.parent, gene_info)
         for s in folder_sets:
             if s.path.resolve() == p.resolve():
                 return s
         return ExpressionSet(name=p.name, kind=LEVEL5, release="gct", path=p,
-                             gene_info=sets[0].gene_info if sets else None)
+                             gene_info=gene_info)
     if p.is_dir():
-        inside = _folder_sets(p, p.parent, sets[0].gene_info if sets else None)
+        inside = _folder_sets(p, p.parent, gene_info)
         if len(inside) == 1:
             return inside[0]
         if inside:
@@ -331,7 +337,7 @@ def _level5_samples(es: ExpressionSet) -> pd.DataFrame:
             if col not in meta.columns:
                 meta[col] = extra[col]
             else:
-                meta[col] = meta[col].where(~meta[col].map(_blank), extra[col])
+                meta[col] = meta[col].where(~meta[col].map(is_missing), extra[col])
         unknown = int(extra["pert_id"].isna().sum())
         if unknown == len(meta):
             raise InputError(es.sig_info, f"none of the {len(meta)} signatures of {es.path.name} is listed",
@@ -341,12 +347,9 @@ def _level5_samples(es: ExpressionSet) -> pd.DataFrame:
     return _samples_frame(meta, str(es.sig_info or es.path), require=True)
 
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() in ("", "-666")
-
-
-def _landmark_rows(es: ExpressionSet) -> tuple[list[str] | None, "callable | None", str]:
-    """(row ids to read, or a row predicate for streamed text, and where the landmark flags came from)."""
+def _landmark_rows(es: ExpressionSet) -> tuple[list[str] | None, "callable | None"]:
+    """(landmark row ids to read from a GCTX, or for streamed GCT text a row predicate): the file's own
+    landmark flags first, else the gene table's."""
     table = None
     if es.gene_info is not None:
         from kgexpr.sources.lincs import read_gene_info
@@ -355,14 +358,6 @@ def _landmark_rows(es: ExpressionSet) -> tuple[list[str] | None, "callable | Non
         if t["is_landmark"].notna().any():
             table = t
     lm_ids = set(table.loc[table["is_landmark"].fillna(False).astype(bool), "entrez_id"].astype(int)) if table is not None else None
-
-    def entrez_of(rid: str, meta: dict) -> int | None:
-        v = meta.get("pr_gene_id", rid)
-        try:
-            f = float(str(v).strip())
-        except ValueError:
-            return None
-        return int(f) if f.is_integer() and f > 0 else None
 
     def keep(rid: str, meta: dict) -> bool:
         col = next((c for c in _LM_COLUMNS if c in meta), None)
@@ -374,17 +369,14 @@ def _landmark_rows(es: ExpressionSet) -> tuple[list[str] | None, "callable | Non
             if flag is not None:
                 return flag
         if lm_ids is not None:
-            return entrez_of(rid, meta) in lm_ids
+            return _entrez(meta.get("pr_gene_id", rid)) in lm_ids
         return True
 
     if gct.is_hdf5(es.path):
         rows = gct.read_row_meta(es.path)
         records = rows.to_dict("records") if len(rows.columns) else [{}] * len(rows)  # GEO files hold only ids
-        ids = [rid for rid, m in zip(rows.index, records) if keep(rid, m)]
-        src = "file row metadata" if any(c in rows.columns for c in _LM_COLUMNS) else (
-            es.gene_info.name if lm_ids is not None else "none (all genes)")
-        return ids, None, src
-    return None, keep, "row metadata / " + (es.gene_info.name if es.gene_info else "none")
+        return [rid for rid, m in zip(rows.index, records) if keep(rid, m)], None
+    return None, keep
 
 
 # --------------------------------------------------------------------------- consensus
@@ -501,7 +493,7 @@ def load_expression(es: ExpressionSet, selection: Selection = Selection(), *, st
         n_file = len(samples)
         all_cells = samples["cell_id"]
         chosen, cell = selection.apply(samples, LEVEL5)
-        rows, keep_row, _ = _landmark_rows(es)
+        rows, keep_row = _landmark_rows(es)
         if gct.is_hdf5(es.path):
             with _maybe_bar(f"reading {len(chosen)} of {n_file} signatures", len(chosen), progress) as advance:
                 data = gct.read_gctx(es.path, list(chosen), rows, progress=advance)
@@ -525,16 +517,8 @@ def load_expression(es: ExpressionSet, selection: Selection = Selection(), *, st
     return LoadedExpression(prof, cell, n_file, int(len(prof.values)), tuple(notes), lines)
 
 
-class _NoBar:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _maybe_bar(label: str, total: int, on: bool):
-    return bar(label, total) if on else _NoBar()
+    return bar(label, total) if on else nullcontext()
 
 
 def describe_sets(sets: list[ExpressionSet]) -> list[str]:
@@ -549,21 +533,11 @@ def describe_sets(sets: list[ExpressionSet]) -> list[str]:
         size = sum(info["files"].values())
         if s.kind == CONSENSUS:
             lines.append(f"  {s.name} [consensus signatures]: {info['compounds']} compounds, one signature each "
-                         f"(pooled over cell lines, doses and times); {_human(size)}")
+                         f"(pooled over cell lines, doses and times); {human_bytes(size)}")
         else:
             kind = RELEASES[s.release].description if s.release in RELEASES else "GCT(X), metadata inside"
             lines.append(f"  {s.name} [{kind}]: {info['signatures']} signatures, {info['compound_signatures']} of "
-                         f"compounds, {info['compounds']} compounds, {info['cell_lines']} cell lines; {_human(size)}")
+                         f"compounds, {info['compounds']} compounds, {info['cell_lines']} cell lines; {human_bytes(size)}")
         for p, n in info["files"].items():
-            lines.append(f"      {p} ({_human(n)})")
+            lines.append(f"      {p} ({human_bytes(n)})")
     return lines
-
-
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
-
-
