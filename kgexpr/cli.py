@@ -72,6 +72,13 @@ def model_options(fn):
         click.option("--scaling", default=D("scaling"), show_default=True,
                      help="Target scaling per gene: 'minmax' (the paper), 'robust' (asinh of MAD-standardised "
                           "values, then min-max; for heavy tails) or 'auto' (robust for consensus signatures)."),
+        click.option("--descriptors", default=D("descriptors"), show_default=True,
+                     help="Drug descriptors of every model (the baseline's only inputs): 'structure' (RDKit Morgan "
+                          "fingerprint + physico-chemical descriptors) or 'formula' (element counts)."),
+        click.option("--fingerprint-bits", type=int, default=D("fingerprint_bits"), show_default=True,
+                     help="Morgan fingerprint length."),
+        click.option("--fingerprint-radius", type=int, default=D("fingerprint_radius"), show_default=True,
+                     help="Morgan radius (2 = ECFP4)."),
         click.option("--features", "features", default=_csv(D("features")), show_default=True,
                      help=f"Comma-separated feature sets, from {', '.join(available_methods())}."),
         click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE",
@@ -91,7 +98,16 @@ def model_options(fn):
         click.option("--genes-per-model", type=int, default=None,
                      help="Genes sharing one model (default: the learner's, 300 for rf-projected, 1 for rf)."),
         click.option("--splits", default=_csv(D("splits")), show_default=True,
-                     help="Test splits: 'random' (paper) and/or 'drug' (test drugs unseen in training)."),
+                     help="Evaluation: 'cv' (k-fold over compounds, each predicted once while unseen), 'random' "
+                          "(paper) and/or 'drug' (one held-out set of drugs); 'auto' = cv for one sample per "
+                          "compound (consensus signatures), else random,drug."),
+        click.option("--folds", type=int, default=None,
+                     help="Folds of the compound cross-validation (default 5); with per-dose data, adds 'cv' to "
+                          "the auto splits."),
+        click.option("--permute-graph-features", "permute_features", is_flag=True,
+                     help="Negative control: shuffle the graph features across drugs before training."),
+        click.option("--no-deploy", "no_deploy", is_flag=True,
+                     help="Skip fitting the deployable models on all samples (used by 'kgexpr predict')."),
         click.option("--n-jobs", type=int, default=D("n_jobs"), show_default=True,
                      help="Parallel gene-block fits (-1 = all cores)."),
         click.option("--dask", "dask", default=None, metavar="ADDRESS",
@@ -147,6 +163,9 @@ def settings_from(kw: dict) -> Settings:
             splits=_split_names(kw["splits"]), learner=kw["learner"],
             learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
             genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),
+            descriptors=kw["descriptors"], fingerprint_bits=kw["fingerprint_bits"],
+            fingerprint_radius=kw["fingerprint_radius"], folds=kw.get("folds"),
+            permute_features=kw.get("permute_features", False), deploy=not kw.get("no_deploy", False),
         )
     if "top" in kw:
         values["top_k"] = kw["top"]

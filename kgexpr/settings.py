@@ -18,8 +18,10 @@ from typing import Any, Mapping
 from kgexpr.errors import KgexprError, suggest
 
 BACKENDS = ("embedded", "neo4j")
+DEFAULT_FOLDS = 5
 DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
 DEFAULT_NEO4J_USER = "neo4j"
+AUTO_SPLITS = "auto"
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,20 @@ class Settings:
     max_signatures: int | None = None
     strict: bool = False
     scaling: str = "auto"
+    descriptors: str = "structure"  # kgexpr.features.chemistry.DESCRIPTOR_SETS: structure | formula
+    fingerprint_bits: int = 1024
+    fingerprint_radius: int = 2  # 2 = ECFP4
     mutation_cell_lines: str = "lincs"
     n_genes: int = 300
     include_genes: tuple[str, ...] = ("TP53",)
     n_trees: int = 300
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
     feature_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    splits: tuple[str, ...] = ("random", "drug")
+    splits: tuple[str, ...] = ("auto",)  # auto: cv for one sample per compound, else random + drug
+    folds: int | None = None  # None: DEFAULT_FOLDS for cv; given with per-dose data, adds cv to auto
     test_size: float = 0.25
+    permute_features: bool = False  # negative control: graph feature rows shuffled across drugs
+    deploy: bool = True  # also fit every model on all samples, for kgexpr predict
     learner: str = "rf-projected"
     learner_params: Mapping[str, Any] = field(default_factory=dict)
     genes_per_model: int | None = None  # None: the learner's own block size
@@ -117,10 +125,22 @@ class Settings:
         if not self.splits:
             raise KgexprError(f"--splits: name at least one of {', '.join(SPLITS)}")
         for split in self.splits:
+            if split == AUTO_SPLITS and len(self.splits) == 1:
+                continue
             if split not in SPLITS:
                 raise KgexprError(f"--splits: unknown split {split!r}; {suggest(split, list(SPLITS))}")
         if len(set(self.splits)) != len(self.splits):
             raise KgexprError(f"--splits: a split is named twice ({','.join(self.splits)})")
+        if self.folds is not None and self.folds < 2:
+            raise KgexprError(f"--folds {self.folds}: cross-validation needs at least 2 folds")
+        if self.fingerprint_bits < 8:
+            raise KgexprError(f"--fingerprint-bits {self.fingerprint_bits}: at least 8")
+        if not 0 <= self.fingerprint_radius <= 6:
+            raise KgexprError(f"--fingerprint-radius {self.fingerprint_radius}: 0 to 6 (2 = ECFP4)")
+        from kgexpr.features.chemistry import DESCRIPTOR_SETS
+
+        if self.descriptors not in DESCRIPTOR_SETS:
+            raise KgexprError(f"--descriptors {self.descriptors!r}: {suggest(self.descriptors, list(DESCRIPTOR_SETS))}")
         if not 0.0 < self.test_size < 1.0:
             raise KgexprError(f"test_size {self.test_size}: must be between 0 and 1")
         if self.n_jobs == 0:
