@@ -19,9 +19,9 @@ from kgexpr.atomic import atomic_file
 
 # ------------------------------------------------------------------------------ stage folders
 
-LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN = "load", "features", "train", "evaluate", "explain"
+LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN, DEPLOY = "load", "features", "train", "evaluate", "explain", "deploy"
 #: every stage, in the one direction data flows
-STAGE_ORDER = (LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN)
+STAGE_ORDER = (LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN, DEPLOY)
 
 MANIFEST = "manifest.json"
 
@@ -146,7 +146,13 @@ def train_result(split: str, model: str) -> Artifact:
 
 @dataclass
 class TrainResult:
-    """One (split, model): the arrays stage 2 and the evaluation read; field names are the npz keys."""
+    """One (split, model): the arrays stage 2 and the evaluation read; field names are the npz keys.
+
+    A split of k folds keeps its folds side by side: ``train_index`` / ``y_train`` / ``*_oob`` are
+    the k training sets concatenated (``train_fold`` says which rows belong to which fold),
+    ``test_index`` / ``y_test`` / ``*_test`` the k test sets (``test_fold``); for cross-validation
+    the test rows are every sample once, so the test scores are out-of-fold scores.
+    """
 
     genes: np.ndarray  # Entrez ids, model order
     train_index: np.ndarray
@@ -159,6 +165,18 @@ class TrainResult:
     stage2_oob: np.ndarray
     importances: np.ndarray  # (genes, genes): stage-2 importance of gene k's stage-1 prediction for gene j
     n_features: np.ndarray  # (1,): design width
+    train_fold: np.ndarray | None = None  # fold of each training row (None: all 0, one fold)
+    test_fold: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.train_fold is None:
+            self.train_fold = np.zeros(len(self.train_index), int)
+        if self.test_fold is None:
+            self.test_fold = np.zeros(len(self.test_index), int)
+
+    @property
+    def n_folds(self) -> int:
+        return int(self.test_fold.max()) + 1 if len(self.test_fold) else 1
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -169,13 +187,20 @@ class TrainResult:
     @classmethod
     def load(cls, path: str | Path) -> "TrainResult":
         with np.load(path) as z:
-            return cls(**{f.name: z[f.name] for f in fields(cls)})
+            return cls(**{f.name: z[f.name] for f in fields(cls) if f.name in z.files})
+
+
+def train_fold_result(split: str, model: str, fold: int) -> Artifact:
+    """One fold of a split while training runs (in the partial folder; merged into train_result)."""
+    return Artifact(TRAIN, f"{split}__{model}__fold{fold:02d}.npz", f"fold {fold} of {model} on the {split} split")
 
 
 def train_results(folder: str | Path) -> dict[str, dict[str, TrainResult]]:
     """split -> model -> results, for every result file in a train folder."""
     out: dict[str, dict[str, TrainResult]] = {}
     for f in sorted(Path(folder).glob("*__*.npz")):
+        if "__fold" in f.stem:
+            continue
         split, model = f.stem.split("__", 1)
         out.setdefault(split, {})[model] = TrainResult.load(f)
     return out
@@ -199,3 +224,14 @@ ASSOCIATIONS_CSV = Artifact(EXPLAIN, "associations.csv", "the same as CSV")
 
 SUMMARY_MD = Artifact(None, "summary.md", "the run's summary in Markdown")
 REPORT_HTML = Artifact(None, "report.html", "the self-contained report with plots")
+
+# ------------------------------------------------------------------------------ deploy
+
+DEPLOY_INFO = Artifact(DEPLOY, "deploy.json", "the deployable models: names, genes, design columns, kinds, sizes")
+DEPLOY_STACKING_WEIGHTS = Artifact(DEPLOY, "stacking_weights.parquet",
+                                   "NNLS stacking weights per gene (graph models x genes), from all samples' out-of-bag "
+                                   "predictions")
+
+
+def deployed_model(model: str) -> Artifact:
+    return Artifact(DEPLOY, f"{model}.joblib", f"the two MTRS stages of {model}, fitted on every sample")

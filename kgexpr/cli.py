@@ -211,7 +211,9 @@ def main():
       train     MTRS random forests: a baseline and one model per feature set, per split
       evaluate  per-gene R², win counts, pairwise vs baseline (Wilcoxon), stacking
       explain   learned gene->gene associations, written back to the graph
+      deploy    every model refitted on all samples and saved
       report    summary.md and report.html
+      predict   signatures of compounds from the deployed models (also ones never profiled)
       run       all of the above
 
     Start with:  kgexpr run            (real data from ../shared/data or $KGEXPR_DATA, else demo data)
@@ -259,6 +261,11 @@ def evaluate_cmd(**kw):
         click.echo(f"[{split} split]")
         for line in verdict_lines(df):
             click.echo(f"  {line}")
+
+
+@_stage_command(A.DEPLOY, "Refit every model on all samples and save it, for 'kgexpr predict' (after train).")
+def deploy_cmd(**kw):
+    _run_one(A.DEPLOY, kw)
 
 
 @main.command("explain", help="Without GENE: compute the learned associations and write them back into the graph. "
@@ -312,7 +319,7 @@ def report_cmd(run_dir, out):
     click.echo(f"report: {page}\nsummary: {md}")
 
 
-@_stage_command("run", "Run every stage: load, features, train, evaluate, explain, report.")
+@_stage_command("run", "Run every stage: load, features, train, evaluate, explain, deploy, report.")
 def run_cmd(**kw):
     from kgexpr.progress import console
     from kgexpr.report import write_report
@@ -328,6 +335,41 @@ def run_cmd(**kw):
     md, page = write_report(s.out)
     click.echo(md.read_text())
     click.echo(f"summary: {md}\nreport:  {page}\n(total {time.time() - t0:.0f} s)")
+
+
+@main.command("predict", help="Predict signatures for compounds from a run's deployable models: a TSV with one row "
+                              "per compound and one column per Entrez gene id, in the input expression's units.")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--drugs", "drugs", default="", metavar="ID[,ID...]",
+              help="Drug node ids (DrugBank DB..., LINCS BRD-..., KEGG D...) or perturbagen ids of the run's data.")
+@click.option("--drugs-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TSV/CSV with columns id, smiles, targets: compounds outside the graph get a Drug node linked "
+                   "to their targets (gene symbols or Entrez ids).")
+@click.option("--model", default=None, help="A model of the run (baseline, a feature set, stacking, "
+                                            "stacking-weighted); default: the best by the run's evaluation.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The TSV to write.")
+@click.option("--dose", "dose_um", type=float, default=None, help="Dose (µM) for per-dose data (default: the most common).")
+@click.option("--time", "time_h", type=float, default=None, help="Time (h) for per-dose data (default: the most common).")
+@click.option("--cell-line", default=None, help="Cell line, when the run modelled several.")
+@click.option("--top", "top", type=int, default=0, help="Also print each compound's K most up- and down-regulated genes.")
+@reports_errors
+def predict_cmd(run_dir, drugs, drugs_file, model, out, dose_um, time_h, cell_line, top):
+    from kgexpr.predict import predict, top_genes, write_tsv
+
+    if top < 0:
+        raise KgexprError(f"--top {top}: 0 or more")
+    ids = list(_split_names(drugs))
+    result = predict(run_dir, ids, drugs_file, model, dose_um=dose_um, time_h=time_h, cell_line=cell_line,
+                     progress=lambda line: click.echo(line, err=True))
+    path = write_tsv(result.table, out)
+    for note in result.notes:
+        click.echo(f"predict: {note}", err=True)
+    if top:
+        genes = A.TARGET_GENES.read(Path(run_dir) / A.TRAIN)
+        for line in top_genes(result.table, dict(zip(genes["entrez_id"], genes["symbol"])), top):
+            click.echo(line)
+    click.echo(f"predict: {len(result.table)} compounds x {result.table.shape[1]} genes ({result.model}) -> {path}")
 
 
 @main.command("data", help="List what the data directory holds, per role, and every expression set in it "

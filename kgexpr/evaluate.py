@@ -58,6 +58,20 @@ def stack_weighted(predictions: list[np.ndarray], weights: np.ndarray) -> np.nda
     return np.einsum("knm,km->nm", np.stack(predictions), weights)
 
 
+def stack_weighted_by_fold(results: list) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted stacking of ``results`` (TrainResults of one split), its weights fitted per fold on that
+    fold's out-of-bag training predictions only; returns (test predictions, weights averaged over folds)."""
+    first = results[0]
+    pred = np.zeros_like(first.stage2_test, dtype=float)
+    weights = []
+    for k in range(first.n_folds):
+        tr, te = first.train_fold == k, first.test_fold == k
+        W = stack_weights([r.stage2_oob[tr] for r in results], first.y_train[tr])
+        pred[te] = stack_weighted([r.stage2_test[te] for r in results], W)
+        weights.append(W)
+    return pred, np.mean(weights, axis=0)
+
+
 def win_counts(wide: pd.DataFrame) -> pd.Series:
     """For each gene (row) the model (column) with the highest score; ties go to the earlier column."""
     valid = wide.dropna(how="all")
@@ -121,7 +135,7 @@ class Evaluation:
     summary: dict
 
 
-def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=("random", "drug"),
+def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=("cv", "random", "drug"),
              scale: pd.DataFrame | None = None) -> Evaluation:
     """Score ``results`` (split -> model -> TrainResult); ``models`` fixes the report order.
 
@@ -136,15 +150,14 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
     for split in ordered:
         per_model = results[split]
         first = next(iter(per_model.values()))
-        y_test, y_train, gene_ids = first.y_test, first.y_train, first.genes
+        y_test, gene_ids = first.y_test, first.genes
         params = scale.reindex(gene_ids) if scale is not None else None
         y_test_orig = inverse(y_test, params) if params is not None else None
         graph_models = [m for m in per_model if m != BASELINE]
         final = {m: r.stage2_test for m, r in per_model.items()}
         if graph_models:
             final[STACKING] = stack_mean([per_model[m].stage2_test for m in graph_models])
-            W = stack_weights([per_model[m].stage2_oob for m in graph_models], y_train)
-            final[STACKING_WEIGHTED] = stack_weighted([per_model[m].stage2_test for m in graph_models], W)
+            final[STACKING_WEIGHTED], W = stack_weighted_by_fold([per_model[m] for m in graph_models])
             wf = pd.DataFrame(W.T, columns=graph_models)
             wf.insert(0, "entrez_id", gene_ids)
             wf.insert(0, "split", split)
@@ -170,7 +183,9 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         win_frames.append(wins)
         pairs = pairwise_vs(wide).assign(split=split)
         pair_frames.append(pairs)
+        first = next(iter(results[split].values()))
         summary[split] = {
+            "folds": first.n_folds, "test_samples": int(len(first.test_index)),
             "median_r2": wide.median().round(4).to_dict(),
             **({"median_r2_original": df.pivot(index="entrez_id", columns="model", values="r2_original")[order]
                 .median().round(4).to_dict()} if "r2_original" in df.columns else {}),

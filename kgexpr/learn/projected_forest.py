@@ -71,7 +71,13 @@ def _grow(X, Y, Ys, seed, n_components, max_features, min_samples_leaf, bootstra
         imp = np.divide(per, s, out=np.zeros_like(per), where=s > 0).T
     oob = ~inbag
     oob_pred = values[leaf_index[tree.apply(X[oob])]] if oob.any() else np.zeros((0, b), np.float32)
-    return tree, leaf_index, values, imp, oob, oob_pred, bool(len(inner))
+    # the in-bag samples of each leaf (what a pickled forest keeps instead of every leaf's gene means)
+    rows = np.flatnonzero(inbag)
+    leaf_of = leaf_index[tree.apply(X[inbag])]
+    order = np.argsort(leaf_of, kind="stable")
+    starts = np.searchsorted(leaf_of[order], np.arange(leaf.sum() + 1)).astype(np.int32)
+    members = (rows[order].astype(np.int32), counts[rows[order]].astype(np.float32), starts)
+    return tree, leaf_index, values, imp, oob, oob_pred, bool(len(inner)), members
 
 
 class ProjectedForestRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -170,9 +176,11 @@ class ProjectedForestRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.estimators_, self._leaves = [], []
         imp_sum, with_splits = np.zeros((b, X.shape[1])), 0
         oob_sum, oob_count = np.zeros((n, b)), np.zeros(n)
-        for tree, leaf_index, values, imp, oob, oob_pred, split in trees:
+        self._members = []
+        for tree, leaf_index, values, imp, oob, oob_pred, split, members in trees:
             self.estimators_.append(tree)
             self._leaves.append((leaf_index, values))
+            self._members.append(members)
             if split:
                 imp_sum += imp
                 with_splits += 1
@@ -188,14 +196,69 @@ class ProjectedForestRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         elif hasattr(self, "oob_prediction_"):
             del self.oob_prediction_  # left from an earlier fit with out-of-bag predictions
         self.n_outputs_ = b
+        self._y_fit = Y
         return self
 
     def predict(self, X):
         """Mean over the trees of their leaves' output means: (n_samples,) or (n_samples, n_outputs), as y was."""
         check_is_fitted(self, "estimators_")
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        out = np.zeros((len(X), self.n_outputs_))
-        for tree, (leaf_index, values) in zip(self.estimators_, self._leaves):
-            out += values[leaf_index[tree.apply(X)]]
-        out /= len(self.estimators_)
+        if getattr(self, "_leaves", None) is None:  # unpickled: leaves hold their in-bag samples
+            out = self._predict_from_members(X)
+        else:
+            out = np.zeros((len(X), self.n_outputs_))
+            for tree, (leaf_index, values) in zip(self.estimators_, self._leaves):
+                out += values[leaf_index[tree.apply(X)]]
+            out /= len(self.estimators_)
         return out[:, 0] if self._1d else out
+
+    def _predict_from_members(self, X):
+        """Each tree's leaf mean recomputed from the training rows it holds: one sparse (queries x training
+        rows) weight matrix summed over the trees, times the training targets."""
+        from scipy import sparse
+
+        q, n_fit = len(X), len(self._y_fit)
+        cols, vals, qrows = [], [], []
+        for tree, leaf_index, (rows, w, starts) in zip(self.estimators_, self._leaf_index, self._members):
+            leaf = leaf_index[tree.apply(X)]
+            lo, hi = starts[leaf], starts[leaf + 1]
+            lengths = hi - lo
+            pos = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            weight = w[pos] / np.repeat(np.add.reduceat(w[pos], np.r_[0, np.cumsum(lengths)[:-1]]), lengths)
+            cols.append(rows[pos])
+            vals.append(weight)
+            qrows.append(np.repeat(np.arange(q), lengths))
+        W = sparse.csr_matrix((np.concatenate(vals).astype(np.float64), (np.concatenate(qrows), np.concatenate(cols))),
+                              shape=(q, n_fit))
+        return np.asarray(W @ self._y_fit) / len(self.estimators_)
+
+    def __getstate__(self):
+        """Pickle the trees' structure and each leaf's in-bag samples instead of every leaf's mean of every
+        gene (hundreds of MB per forest for ~1000 genes): predictions stay the same up to float rounding."""
+        state = super().__getstate__()
+        if state.get("_leaves") is not None:
+            state["_leaf_index"] = [leaf_index for leaf_index, _ in state["_leaves"]]
+            state["estimators_"] = [_CompactTree(t.tree_) for t in state["estimators_"]]
+            state["_leaves"] = None
+        return state
+
+
+class _CompactTree:
+    """A fitted tree's splits only (sklearn's keeps every node's value for all projected outputs), with
+    ``apply`` as sklearn's: go left when X[:, feature] <= threshold."""
+
+    def __init__(self, tree):
+        self.left = tree.children_left.astype(np.int32)
+        self.right = tree.children_right.astype(np.int32)
+        self.feature = tree.feature.astype(np.int32)
+        self.threshold = tree.threshold.astype(np.float64)
+
+    def apply(self, X):
+        node = np.zeros(len(X), np.int64)
+        active = np.flatnonzero(self.left[node] >= 0)
+        while len(active):
+            nd = node[active]
+            go_left = X[active, self.feature[nd]].astype(np.float64) <= self.threshold[nd]
+            node[active] = np.where(go_left, self.left[nd], self.right[nd])
+            active = active[self.left[node[active]] >= 0]
+        return node

@@ -2,7 +2,8 @@
 
 load (sources -> graph + expression) -> features (graph -> per-node features)
 -> train (designs -> MTRS per model and split) -> evaluate (metrics, stacking,
-statistics) -> explain (gene->gene associations, written back into the graph).
+statistics) -> explain (gene->gene associations, written back into the graph) -> deploy
+(every model refitted on all samples, for ``kgexpr predict``).
 Running a stage first brings every stage it reads up to date (each reused when
 its key is unchanged), so no stage ever reads stale inputs.
 """
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 from kgexpr.rundir import RunDir, Stage
 from kgexpr.settings import Settings
-from kgexpr.stages import evaluate, explain, features, load, train
+from kgexpr.stages import deploy, evaluate, explain, features, load, train
 from kgexpr.stages.base import StageContext, StageSpec, execute, key_parts
 
 STAGES: dict[str, StageSpec] = {spec.name: spec for spec in (load.STAGE, features.STAGE, train.STAGE,
-                                                              evaluate.STAGE, explain.STAGE)}
+                                                              evaluate.STAGE, explain.STAGE, deploy.STAGE)}
 
 __all__ = ["STAGES", "StageContext", "StageSpec", "execute", "key_parts", "run_stage", "run_all"]
 

@@ -25,9 +25,27 @@ def params(s: Settings) -> dict:
     est, per_model = learner_setup(s)
     return {
         "n_genes": s.n_genes, "include_genes": list(s.include_genes), "features": list(s.features),
-        "splits": list(s.splits), "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
+        "splits": list(s.splits), "folds": s.folds, "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
         "learner_params": est.get_params(deep=True), "targets_per_model": per_model,
+        "permute_features": s.permute_features,
     }
+
+
+def resolved_splits(s: Settings, samples) -> tuple[tuple[str, ...], int]:
+    """(splits, folds) after ``auto``: cv for one sample per compound, else random + drug (+ cv with --folds)."""
+    from kgexpr.learn.splits import resolve_splits
+    from kgexpr.settings import DEFAULT_FOLDS
+
+    one_each = bool(samples["pert_id"].is_unique)
+    return resolve_splits(s.splits, one_each, s.folds is not None), s.folds or DEFAULT_FOLDS
+
+
+def target_genes_for(ctx: StageContext):
+    from kgexpr.learn.targets import select_genes
+
+    s = ctx.settings
+    return select_genes(ctx.read(A.GENES), s.n_genes, s.seed, s.include_genes,
+                        strict=s.include_genes != Settings.default("include_genes"))
 
 
 def designs_for(ctx: StageContext, target_genes):
@@ -40,8 +58,24 @@ def designs_for(ctx: StageContext, target_genes):
     designs = build_designs(
         samples, ctx.read_if_exists(A.DESCRIPTORS), ctx.read(A.PERT_TO_DRUG).set_index("pert_id")["drug_id"],
         ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"],
+        permute_seed=ctx.settings.seed if ctx.settings.permute_features else None,
     )
     return samples, designs
+
+
+def _merge_folds(parts: list[A.TrainResult]) -> A.TrainResult:
+    """The folds of one (split, model) side by side; importances averaged over folds."""
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
+    return A.TrainResult(
+        genes=parts[0].genes, train_index=cat("train_index"), test_index=cat("test_index"),
+        y_train=cat("y_train"), y_test=cat("y_test"), stage1_test=cat("stage1_test"), stage2_test=cat("stage2_test"),
+        stage1_oob=cat("stage1_oob"), stage2_oob=cat("stage2_oob"),
+        importances=np.nanmean(np.stack([p.importances for p in parts]), axis=0) if len(parts) > 1
+        else parts[0].importances,
+        n_features=parts[0].n_features,
+        train_fold=np.concatenate([np.full(len(p.train_index), k) for k, p in enumerate(parts)]),
+        test_fold=np.concatenate([np.full(len(p.test_index), k) for k, p in enumerate(parts)]),
+    )
 
 
 def run(ctx: StageContext) -> None:
@@ -49,64 +83,70 @@ def run(ctx: StageContext) -> None:
     from kgexpr.learn.engine import StageInputs, fit_two_stages
     from kgexpr.learn.learners import learner_description
     from kgexpr.learn.parallel import dask_backend
-    from kgexpr.learn.splits import split_indices
-    from kgexpr.learn.targets import select_genes
+    from kgexpr.learn.splits import split_folds
 
     s = ctx.settings
     estimator, per_model = learner_setup(s)
-    target_genes = select_genes(ctx.read(A.GENES), s.n_genes, s.seed, s.include_genes,
-                                strict=s.include_genes != Settings.default("include_genes"))
+    target_genes = target_genes_for(ctx)
     Y = ctx.read(A.EXPRESSION_SCALED)[target_genes["entrez_id"].to_numpy()].to_numpy(np.float64)
     samples, designs = designs_for(ctx, target_genes)
+    splits, n_folds = resolved_splits(s, samples)
+    folds = {split: split_folds(samples, split, s.test_size, s.seed, n_folds) for split in splits}
     models = list(designs)
     m = len(target_genes)
+    n_fits = sum(len(f) for f in folds.values())
     console.print(
-        f"train: {m} genes x {len(models)} models x {len(s.splits)} splits, two MTRS stages; "
-        f"{s.learner} ({learner_description(s.learner, estimator.get_params())}), {per_model} gene(s) per model, "
-        f"{s.n_trees} trees; {len(samples)} samples"
+        f"train: {m} genes x {len(models)} models x {n_fits} fits ({', '.join(f'{k}: {len(v)} fold(s)' for k, v in folds.items())}), "
+        f"two MTRS stages; {s.learner} ({learner_description(s.learner, estimator.get_params())}), {per_model} gene(s) "
+        f"per model, {s.n_trees} trees; {len(samples)} samples"
+        + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.permute_features else "")
     )
     partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
     kept = len(list(partial.glob("*.npz"))) + len(list((partial / "blocks").glob("*.npz")))
     if kept:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
     t_fit = time.time()
-    with dask_backend(s.dask), bar("train (gene fits)", len(s.splits) * len(models) * m * 2) as advance:
-        for split in s.splits:
-            tr, te = split_indices(samples, split, s.test_size, s.seed)
-            todo = []
-            for name in models:
-                if A.train_result(split, name).exists(partial):
-                    advance(2 * m)
-                else:
-                    todo.append(name)
-            if not todo:
-                continue
-            stores = {name: NpzBlockStore(partial / "blocks", f"{split}__{name}") for name in todo}
-            problems = {}
-            for name in todo:
-                X, Xt = designs[name].X.to_numpy(np.float64), designs[name].X_target
-                problems[name] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
-                                             None if Xt is None else Xt[te], store=stores[name])
-            fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
-                                    targets_per_model=per_model, stage2_importances="extra",
-                                    on_block_done=lambda name, genes, r: advance(len(genes)))
-            for name in todo:
-                s1, s2 = fitted[name].stage1, fitted[name].stage2
-                importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
-                A.TrainResult(
-                    genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
-                    y_train=Y[tr], y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
-                    stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
-                    n_features=np.array([designs[name].X.shape[1]]),
-                ).save(A.train_result(split, name).path(partial))
-                stores[name].clear()
-    for split in s.splits:
+    with dask_backend(s.dask), bar("train (gene fits)", n_fits * len(models) * m * 2) as advance:
+        for split, split_fold_list in folds.items():
+            for k, (tr, te) in enumerate(split_fold_list):
+                todo = []
+                for name in models:
+                    if A.train_fold_result(split, name, k).exists(partial):
+                        advance(2 * m)
+                    else:
+                        todo.append(name)
+                if not todo:
+                    continue
+                stores = {name: NpzBlockStore(partial / "blocks", f"{split}__{name}__fold{k:02d}") for name in todo}
+                problems = {}
+                for name in todo:
+                    X, Xt = designs[name].X.to_numpy(np.float64), designs[name].X_target
+                    problems[name] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
+                                                 None if Xt is None else Xt[te], store=stores[name])
+                fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
+                                        targets_per_model=per_model, stage2_importances="extra",
+                                        on_block_done=lambda name, genes, r: advance(len(genes)))
+                for name in todo:
+                    s1, s2 = fitted[name].stage1, fitted[name].stage2
+                    importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
+                    A.TrainResult(
+                        genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
+                        y_train=Y[tr], y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
+                        stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
+                        n_features=np.array([designs[name].X.shape[1]]),
+                    ).save(A.train_fold_result(split, name, k).path(partial))
+                    stores[name].clear()
+    for split, split_fold_list in folds.items():
         for name in models:
-            shutil.copyfile(A.train_result(split, name).path(partial), A.train_result(split, name).path(ctx.out))
+            parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
+                     for k in range(len(split_fold_list))]
+            _merge_folds(parts).save(A.train_result(split, name).path(ctx.out))
     ctx.write(A.TARGET_GENES, target_genes)
-    ctx.info.update({"genes": m, "models": models, "splits": list(s.splits), "samples": int(len(samples)),
-                     "learner": s.learner, "n_trees": s.n_trees, "targets_per_model": per_model, "seed": s.seed,
-                     "n_genes_asked": s.n_genes, "fit_seconds_this_session": round(time.time() - t_fit, 1)})
+    ctx.info.update({"genes": m, "models": models, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
+                     "samples": int(len(samples)), "learner": s.learner, "n_trees": s.n_trees,
+                     "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.n_genes,
+                     "permute_features": s.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
+                     "fit_seconds_this_session": round(time.time() - t_fit, 1)})
 
 
 def finish(ctx: StageContext) -> None:
@@ -114,6 +154,6 @@ def finish(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=1, params=params, run=run, finish=finish,
+    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=2, params=params, run=run, finish=finish,
     description="MTRS random forests: a baseline and one model per feature set, per split",
 )

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kgexpr.errors import KgexprError
-from kgexpr.learn.splits import SPLITS, split_indices
+from kgexpr.learn.splits import SPLITS, compound_folds, resolve_splits, split_folds, split_indices
 from kgexpr.learn.targets import select_genes
 
 
@@ -32,7 +32,7 @@ def test_a_named_gene_the_data_lacks_is_an_error_unless_lenient():
 
 def test_splits_are_seeded_and_the_drug_split_holds_whole_drugs_out():
     samples = pd.DataFrame({"pert_id": np.repeat([f"p{i}" for i in range(10)], 4)})
-    assert set(SPLITS) == {"random", "drug"}
+    assert set(SPLITS) == {"cv", "random", "drug"}
     tr, te = split_indices(samples, "drug", 0.3, seed=1)
     assert not set(samples["pert_id"].iloc[tr]) & set(samples["pert_id"].iloc[te])
     assert sorted(np.concatenate([tr, te])) == list(range(40))
@@ -43,3 +43,31 @@ def test_splits_are_seeded_and_the_drug_split_holds_whole_drugs_out():
         split_indices(samples, "drugs", 0.3, 0)
     with pytest.raises(KgexprError, match="two perturbagens"):
         split_indices(samples.assign(pert_id="p0"), "drug", 0.3, 0)
+
+
+def test_compound_cv_predicts_every_sample_once_with_its_compound_unseen():
+    samples = pd.DataFrame({"pert_id": np.repeat([f"p{i}" for i in range(23)], [1, 2, 3] * 7 + [1, 1])})
+    folds = split_folds(samples, "cv", 0.25, seed=4, n_folds=5)
+    assert len(folds) == 5
+    tests = np.concatenate([te for _, te in folds])
+    assert sorted(tests) == list(range(len(samples)))  # each sample tested exactly once
+    for tr, te in folds:
+        assert not set(samples["pert_id"].iloc[tr]) & set(samples["pert_id"].iloc[te])
+        assert sorted(np.concatenate([tr, te])) == list(range(len(samples)))
+    per_fold = [samples["pert_id"].iloc[te].nunique() for _, te in folds]
+    assert max(per_fold) - min(per_fold) <= 1  # compounds dealt evenly
+    again = split_folds(samples, "cv", 0.25, seed=4, n_folds=5)
+    assert all((a[1] == b[1]).all() for a, b in zip(folds, again))
+    other = compound_folds(samples["pert_id"], 5, seed=5)
+    assert not (other == compound_folds(samples["pert_id"], 5, seed=4)).all()
+    with pytest.raises(KgexprError, match="only 23 compounds"):
+        split_folds(samples, "cv", 0.25, seed=0, n_folds=30)
+    with pytest.raises(KgexprError, match="has 5 folds"):
+        split_indices(samples, "cv", 0.25, 0)
+
+
+def test_auto_splits_follow_the_data():
+    assert resolve_splits(("auto",), True, False) == ("cv",)
+    assert resolve_splits(("auto",), False, False) == ("random", "drug")
+    assert resolve_splits(("auto",), False, True) == ("random", "drug", "cv")
+    assert resolve_splits(("drug",), True, False) == ("drug",)
