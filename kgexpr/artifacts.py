@@ -232,6 +232,9 @@ DEPLOY_STACKING_WEIGHTS = Artifact(DEPLOY, "stacking_weights.parquet",
                                    "NNLS stacking weights per gene (graph models x genes), from all samples' out-of-bag "
                                    "predictions")
 
+DEPLOY_IN_SAMPLE = Artifact(DEPLOY, "in_sample.npz", "each deployed model's predictions of its own training samples "
+                            "(scaled units, the models as fitted, before saving): what kgexpr predict reproduces")
+
 
 def deployed_model(model: str) -> Artifact:
     return Artifact(DEPLOY, f"{model}.joblib", f"the two MTRS stages of {model}, fitted on every sample")

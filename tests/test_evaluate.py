@@ -94,3 +94,34 @@ def test_scores_in_the_input_units_undo_the_scaling():
     rb = evaluate(results, genes, ["baseline", "cn"], scale=robust)
     assert not np.allclose(rb.metrics["r2_original"], rb.metrics["r2"])
     assert set(rb.summary["random"]["median_r2_original"]) >= {"baseline", "cn", "stacking"}
+
+
+def test_weighted_stacking_is_fitted_per_fold_on_that_folds_training_rows_only():
+    from kgexpr.artifacts import TrainResult
+    from kgexpr.evaluate import stack_weighted_by_fold, stack_weights
+
+    rng = np.random.default_rng(0)
+    n, m = 30, 4
+    y = rng.random((n, m))
+    test_fold = np.repeat([0, 1, 2], 10)
+    train_index = np.concatenate([np.flatnonzero(test_fold != k) for k in range(3)])
+    train_fold = np.repeat([0, 1, 2], 20)
+
+    def result(noise, seed):
+        r = np.random.default_rng(seed)
+        return TrainResult(genes=np.arange(m), train_index=train_index, test_index=np.arange(n),
+                           y_train=y[train_index], y_test=y, stage1_test=y, stage2_test=y + noise * r.normal(size=(n, m)),
+                           stage1_oob=y[train_index], stage2_oob=y[train_index] + noise * r.normal(size=(60, m)),
+                           importances=np.zeros((m, m)), n_features=np.array([1]), train_fold=train_fold,
+                           test_fold=test_fold)
+
+    a, b = result(0.05, 1), result(0.5, 2)
+    pred, W = stack_weighted_by_fold([a, b])
+    for k in range(3):
+        Wk = stack_weights([a.stage2_oob[train_fold == k], b.stage2_oob[train_fold == k]], a.y_train[train_fold == k])
+        te = test_fold == k
+        np.testing.assert_allclose(pred[te], np.einsum("knm,km->nm", np.stack([a.stage2_test[te], b.stage2_test[te]]), Wk))
+    assert (W[0] > W[1]).all()  # the less noisy model weighs more
+    # the test targets never enter a weight
+    a2 = TrainResult(**{**a.__dict__, "y_test": y + 100.0})
+    np.testing.assert_allclose(stack_weighted_by_fold([a2, b])[0], pred)

@@ -62,15 +62,23 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         f"targets scaled per gene by {load.get('scaling', 'minmax')}",
     ]
     md += [f"- load: {note}" for note in load.get("notes", [])]
-    if load.get("kind") == "consensus":
+    t_info = train_m.get("info", {})
+    if load.get("kind") == "consensus" and {"random", "drug"} & set(t_info.get("splits", [])):
         md.append("- one sample per compound: the drug split holds out compounds exactly as the random split does")
+    structures = load.get("structures")
+    if structures:
+        md.append(f"- drug descriptors ({structures.get('kind')}): structure for {structures.get('parsed')} of "
+                  f"{structures.get('compounds')} compounds; {structures.get('missing')} without one get zeros and "
+                  "a missing flag. The baseline sees only these; every graph model sees them plus one feature set")
+    if t_info.get("permute_features"):
+        md.append("- **NEGATIVE CONTROL: graph features were permuted across drugs before training**")
     counts = load.get("counts", {})
     if counts:
         md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))
     match = load.get("sources", {}).get("perturbagen_matching")
     if match:
         md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
-    t = train_m.get("info", {})
+    t = t_info
     if t:
         md.append(
             f"- models: {t.get('genes')} target genes "
@@ -94,7 +102,11 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         if "r2_original" in df.columns and load.get("scaling", "minmax") != "minmax":
             orig = df.pivot(index="entrez_id", columns="model", values="r2_original")
         head = "| model | median R² | mean R² | best on genes |" + (" median R², input units |" if orig is not None else "")
-        md += [f"## {split} split", "", head, "|---|---|---|---|" + ("---|" if orig is not None else "")]
+        folds = t_info.get("folds", {}).get(split, 1)
+        what = {"cv": f"{folds}-fold cross-validation over compounds: every compound predicted once, unseen in "
+                      "training; R² per gene over all out-of-fold predictions",
+                "drug": "held-out drugs, unseen in training", "random": "random held-out samples, as the paper"}
+        md += [f"## {split} split", "", what.get(split, split), "", head, "|---|---|---|---|" + ("---|" if orig is not None else "")]
         for m in wide.columns:
             md.append(f"| {m} | {wide[m].median():.3f} | {wide[m].mean():.3f} | {int(wins.get(m, 0))} |"
                       + (f" {orig[m].median():.3f} |" if orig is not None else ""))
@@ -123,6 +135,16 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
                           f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}")
                 break
         md.append("")
+
+    deploy = A.DEPLOY_INFO.read_if_exists(root / A.DEPLOY)
+    if deploy:
+        if deploy.get("skipped"):
+            md += ["## Deployable models", "", f"not fitted ({deploy['skipped']})", ""]
+        else:
+            md += ["## Deployable models", "",
+                   f"{len(deploy['models'])} models refitted on all {deploy.get('samples')} samples "
+                   f"({sum(deploy.get('bytes', {}).values()) / 1e6:.0f} MB in {A.DEPLOY}/): "
+                   f"`kgexpr predict {root} --drugs ID[,ID...] --out predictions.tsv`", ""]
 
     md += ["## Stage timings", ""]
     for stage in A.STAGE_ORDER:

@@ -61,11 +61,11 @@ def run(ctx: StageContext) -> None:
     kinds = ctx.read(A.FEATURE_KINDS)
     m = len(genes)
     console.print(f"deploy: {len(designs)} models fitted on all {len(samples)} samples x {m} genes (for kgexpr predict)")
-    t0, held_out, sizes = time.time(), {}, {}
+    t0, held_out, sizes, in_sample = time.time(), {}, {}, {}
     with bar("deploy (gene fits)", len(designs) * m * 2) as advance:
         for name, design in designs.items():  # one model at a time: fitted forests are large until saved
             X, Xt = design.X.to_numpy(np.float64), design.X_target
-            fitted = fit_two_stages(estimator, {name: StageInputs(X, Y, None, Xt, None)}, random_state=s.seed,
+            fitted = fit_two_stages(estimator, {name: StageInputs(X, Y, X, Xt, Xt)}, random_state=s.seed,
                                     n_jobs=s.n_jobs, targets_per_model=per_model, keep_models=True,
                                     stage2_importances="none", on_block_done=lambda _n, g, r: advance(len(g)))[name]
             for model in (*fitted.stage1.models, *fitted.stage2.models):
@@ -78,9 +78,14 @@ def run(ctx: StageContext) -> None:
                          "kind": None if name == BASELINE else kinds[name], "has_target_columns": Xt is not None},
                         path, compress=3)
             sizes[name] = path.stat().st_size
+            in_sample[name] = fitted.stage2.predictions.astype(np.float32)
             if name != BASELINE:
                 held_out[name] = fitted.stage2.held_out
             del fitted
+    from kgexpr.atomic import atomic_file
+
+    with atomic_file(A.DEPLOY_IN_SAMPLE.path(ctx.out)) as tmp:
+        np.savez_compressed(tmp, pert_id=samples["pert_id"].to_numpy(str), **in_sample)
     graph_models = list(held_out)
     if graph_models:
         W = stack_weights([held_out[g] for g in graph_models], Y)

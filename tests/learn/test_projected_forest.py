@@ -121,3 +121,23 @@ def test_refit_without_oob_drops_the_old_oob_predictions():
     assert est.oob_prediction_.shape == Y.shape
     est.set_params(oob_score=False).fit(X, Y)
     assert not hasattr(est, "oob_prediction_")
+
+
+def test_a_pickled_forest_keeps_leaf_members_not_leaf_means_and_predicts_the_same():
+    import pickle
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 20))
+    Y = X[:, :2] @ rng.normal(size=(2, 120)) + 0.5 * rng.normal(size=(300, 120))
+    forest = ProjectedForestRegressor(n_estimators=30, random_state=1).fit(X, Y)
+    full = sum(values.nbytes for _, values in forest._leaves)
+    blob = pickle.dumps(forest)
+    assert len(blob) < full / 2  # leaf means of 120 genes are not stored
+    back = pickle.loads(blob)
+    Xq = rng.normal(size=(25, 20))
+    np.testing.assert_allclose(back.predict(Xq), forest.predict(Xq), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(back.predict(X), forest.predict(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(back.estimators_[0].apply(Xq.astype(np.float32)),
+                                  forest.estimators_[0].apply(Xq.astype(np.float32)))
+    again = pickle.loads(pickle.dumps(back))  # a compact forest pickles again
+    np.testing.assert_allclose(again.predict(Xq), back.predict(Xq))

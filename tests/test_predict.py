@@ -1,0 +1,96 @@
+"""kgexpr predict on a small demo run: deployable models, compounds in and out of the data and the graph."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from kgexpr import artifacts as A
+from kgexpr.cli import main
+
+ARGS = ["--trees", "8", "--features", "cn,lpi,deepwalk", "--genes", "0", "--splits", "cv", "--folds", "3",
+        "--max-signatures", "20", "--expression", "lincs-l1000-demo"]
+
+
+@pytest.fixture(scope="module")
+def deployed(demo_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("predict") / "run"
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def _predict(run, *args):
+    return CliRunner().invoke(main, ["predict", str(run), *args])
+
+
+def test_deploy_saves_every_model_and_its_in_sample_predictions(deployed):
+    info = A.DEPLOY_INFO.read(deployed / A.DEPLOY)
+    assert info["models"] == ["baseline", "cn", "lpi", "deepwalk"]
+    for m in info["models"]:
+        assert A.deployed_model(m).exists(deployed / A.DEPLOY)
+    w = A.DEPLOY_STACKING_WEIGHTS.read(deployed / A.DEPLOY)
+    np.testing.assert_allclose(w.sum(axis=0), 1.0)
+
+
+def test_predict_reproduces_the_deployed_models_on_their_own_compounds(deployed, tmp_path):
+    from kgexpr.learn.scaling import inverse
+
+    samples = A.SAMPLES.read(deployed / A.LOAD)
+    with np.load(A.DEPLOY_IN_SAMPLE.path(deployed / A.DEPLOY)) as z:
+        pert, fitted = z["pert_id"], z["lpi"]
+    # per-dose data: predict at each sample's own dose for one compound
+    row = 0
+    pid, dose = samples["pert_id"].iloc[row], samples["dose_um"].iloc[row]
+    res = _predict(deployed, "--drugs", pid, "--model", "lpi", "--dose", str(dose), "--out", str(tmp_path / "p.tsv"))
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0)
+    genes = A.TARGET_GENES.read(deployed / A.TRAIN)["entrez_id"].to_numpy()
+    assert list(got.columns) == [str(g) for g in genes] and list(got.index) == [pid]
+    want = inverse(fitted[[row]].astype(float), A.EXPRESSION_SCALE.read(deployed / A.LOAD).reindex(genes))
+    assert pert[row] == pid
+    np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-4, atol=1e-4)
+
+
+def test_unknown_ids_are_one_line_exit_2_and_nothing_written(deployed, tmp_path):
+    out = tmp_path / "p.tsv"
+    res = _predict(deployed, "--drugs", "NOSUCH1,BRD-K90000001,NOSUCH2", "--out", str(out))
+    assert res.exit_code == 2
+    assert "NOSUCH1, NOSUCH2" in res.output and "Traceback" not in res.output
+    assert not out.exists()
+    res = _predict(deployed, "--drugs", "BRD-K90000001", "--model", "nosuch", "--out", str(out))
+    assert res.exit_code == 2 and "--model" in res.output and not out.exists()
+
+
+def test_a_graph_drug_without_a_signature_gets_features_from_the_stored_graph(deployed, tmp_path):
+    samples = A.SAMPLES.read(deployed / A.LOAD)
+    nodes = A.FEATURE_NODES.read(deployed / A.FEATURES)
+    drugs = [n.split(":", 1)[1] for n in nodes.loc[nodes["label"] == "Drug", "node_id"]]
+    unseen = [d for d in drugs if d not in set(samples["pert_id"])]
+    assert unseen, "the demo run should leave some drugs of the graph without signatures (--max-signatures)"
+    out = tmp_path / "p.tsv"
+    res = _predict(deployed, "--drugs", ",".join(unseen[:3]), "--model", "stacking", "--out", str(out), "--top", "2")
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out, sep="\t", index_col=0)
+    assert got.shape == (3, len(A.TARGET_GENES.read(deployed / A.TRAIN))) and np.isfinite(got.to_numpy()).all()
+    assert "up " in res.output and "down " in res.output
+    assert len({tuple(np.round(r, 6)) for r in got.to_numpy()}) == 3  # three compounds, three signatures
+
+
+def test_a_compound_outside_the_graph_from_its_targets_and_structure(deployed, tmp_path):
+    genes = A.TARGET_GENES.read(deployed / A.TRAIN)
+    f = tmp_path / "new.tsv"
+    f.write_text("id\tsmiles\ttargets\nNEW-1\tCC(=O)Oc1ccccc1C(=O)O\t"
+                 f"{genes['symbol'].iloc[0]},{genes['entrez_id'].iloc[1]}\nNEW-2\tc1ccccc1\t{genes['symbol'].iloc[5]}\n")
+    out = tmp_path / "p.tsv"
+    res = _predict(deployed, "--drugs-file", str(f), "--model", "cn", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out, sep="\t", index_col=0)
+    assert list(got.index) == ["NEW-1", "NEW-2"] and np.isfinite(got.to_numpy()).all()
+    # embeddings are of the graph as loaded: refused in one line
+    res = _predict(deployed, "--drugs-file", str(f), "--model", "deepwalk", "--out", str(tmp_path / "q.tsv"))
+    assert res.exit_code == 2 and "transductive" in res.output and not (tmp_path / "q.tsv").exists()
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("id\tsmiles\ttargets\nNEW-3\tC\tNOTAGENE\n")
+    res = _predict(deployed, "--drugs-file", str(bad), "--model", "cn", "--out", str(tmp_path / "r.tsv"))
+    assert res.exit_code == 2 and "NOTAGENE" in res.output
