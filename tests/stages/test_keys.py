@@ -39,27 +39,27 @@ def finished(demo_data, tmp_path):
 def test_a_method_default_reruns_features_and_what_follows(finished, monkeypatch):
     method = feature_base.REGISTRY["lpi"]
     monkeypatch.setitem(feature_base.REGISTRY, "lpi", replace(method, defaults={**method.defaults, "beta": 0.5}))
-    assert rerun(finished) == {"features", "train", "evaluate", "explain"}
+    assert rerun(finished) == {"features", "train", "evaluate", "explain", "deploy"}
     table = A.feature_table("lpi").read(Path(finished.out) / A.FEATURES)
     manifest = RunDir(finished.out).manifest(A.FEATURES)
     assert manifest["params"]["methods"]["lpi"]["beta"] == 0.5 and len(table)
 
 
 def test_a_method_parameter_given_by_the_user_reruns_features(finished):
-    assert rerun(replace(finished, feature_params={"lpi": {"beta": 0.2}})) == {"features", "train", "evaluate", "explain"}
+    assert rerun(replace(finished, feature_params={"lpi": {"beta": 0.2}})) == {"features", "train", "evaluate", "explain", "deploy"}
     assert rerun(replace(finished, feature_params={"lpi": {"beta": 0.2}})) == set()
 
 
 def test_a_learner_default_reruns_training_and_what_follows(finished, monkeypatch):
     learner = learners.LEARNERS["rf-projected"]
     monkeypatch.setitem(learners.LEARNERS, "rf-projected", replace(learner, defaults={**learner.defaults, "n_components": 3}))
-    assert rerun(finished) == {"train", "evaluate", "explain"}
+    assert rerun(finished) == {"train", "evaluate", "explain", "deploy"}
     manifest = RunDir(finished.out).manifest(A.TRAIN)
     assert manifest["params"]["learner_params"]["n_components"] == 3
 
 
 def test_a_learner_parameter_given_by_the_user_reruns_training(finished):
-    assert rerun(replace(finished, learner_params={"max_features": 0.5})) == {"train", "evaluate", "explain"}
+    assert rerun(replace(finished, learner_params={"max_features": 0.5})) == {"train", "evaluate", "explain", "deploy"}
 
 
 def test_neo4j_uri_is_ignored_by_the_embedded_backend(finished, monkeypatch):
