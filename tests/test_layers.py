@@ -21,7 +21,7 @@ LAYERS = [
     {"kgexpr.evaluate"},
     {"kgexpr.report"},
     {"kgexpr.settings", "kgexpr.rundir"},
-    {"kgexpr.stages"},
+    {"kgexpr.stages", "kgexpr.predict"},
     {"kgexpr.cli", "kgexpr.__main__"},
 ]
 

@@ -34,22 +34,13 @@ BASELINE = "baseline"
 
 
 def drug_descriptors(pert_info: pd.DataFrame) -> pd.DataFrame:
-    """Molecular weight and element counts from the molecular formula, per pert_id (NaN where unknown)."""
-    from kgexpr.sources.lincs import formula_descriptors
+    """Molecular weight and element counts from the molecular formula, per pert_id (NaN where unknown).
 
-    rows = {}
-    for _, r in pert_info.iterrows():
-        d = {}
-        formula = r.get("molecular_formula")
-        if isinstance(formula, str) and formula:
-            try:
-                d.update(formula_descriptors(formula))
-            except ValueError:
-                pass
-        d["molecular_wt"] = pd.to_numeric(pd.Series([r.get("molecular_wt")]), errors="coerce").iloc[0]
-        rows[r["pert_id"]] = d
-    out = pd.DataFrame.from_dict(rows, orient="index").astype(float)
-    return out.rename_axis("pert_id")
+    Kept for callers of the formula counts; load uses :func:`kgexpr.features.chemistry.compute_descriptors`.
+    """
+    from kgexpr.features.chemistry import formula_table
+
+    return formula_table(pert_info)
 
 
 def build_designs(
@@ -59,14 +50,19 @@ def build_designs(
     node_degrees: pd.DataFrame,
     tables: dict[str, tuple[str, pd.DataFrame]],
     gene_ids,
+    permute_seed: int | None = None,
 ) -> dict[str, Design]:
     """The baseline design and one design per feature set (``tables``: name -> (kind, table)), in that order.
 
     ``node_degrees`` [node_id, degree]: nodes without edges count as missing from the graph.
+    ``permute_seed``: the negative control; every drug gets another drug's graph features (one
+    seeded permutation of the drugs, the same for every feature set), its own descriptors.
     """
     X_std = standard_features(samples, descriptors)
     designs = {BASELINE: Design(X=X_std, X_target=None)}
     nodes = drug_nodes(samples, pert_to_drug)
+    if permute_seed is not None:
+        nodes = permuted_nodes(nodes, permute_seed)
     connected = set(node_degrees.loc[node_degrees["degree"] > 0, "node_id"])
     gene_nodes = [node_id("Gene", int(g)) for g in gene_ids]
     for name, (kind, table) in tables.items():
@@ -89,12 +85,25 @@ def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None) -
     if descriptors is not None and len(descriptors.columns):
         d = descriptors.reindex(samples["pert_id"].to_numpy())
         d.index = samples.index
-        X["descriptors_missing"] = d.isna().all(axis=1).astype(float)
-        X = X.join(d.fillna(0.0).add_prefix("drug_"))
+        absent = d.isna().all(axis=1)
+        d = d.fillna(0.0)
+        if "structure_missing" in d.columns:  # the table flags its own gaps; a drug absent from it is one more
+            d.loc[absent, "structure_missing"] = 1.0
+        else:
+            X["descriptors_missing"] = absent.astype(float)
+        X = X.join(d.add_prefix("drug_"))
     cells = samples["cell_id"].astype(str)
     if cells.nunique() > 1:
         X = X.join(pd.get_dummies(cells, prefix="cell", dtype=float))
     return X.astype(float)
+
+
+def permuted_nodes(nodes: pd.Series, seed: int) -> pd.Series:
+    """Each drug node replaced by another of the same samples' drug nodes (a seeded permutation)."""
+    distinct = sorted({v for v in nodes if isinstance(v, str)})
+    shuffled = np.random.default_rng([int(seed), 0x5EED]).permutation(len(distinct))
+    mapping = {a: distinct[b] for a, b in zip(distinct, shuffled)}
+    return nodes.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
 
 
 def drug_nodes(samples: pd.DataFrame, pert_to_drug: pd.Series) -> pd.Series:

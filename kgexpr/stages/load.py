@@ -102,7 +102,9 @@ def check_named_genes(s: Settings) -> None:
 def params(s: Settings) -> dict:
     return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines, "neo4j_clear": s.neo4j_clear,
             "demo": s.demo, "pert_types": list(s.pert_types), "pert_time": s.pert_time, "pert_dose": s.pert_dose,
-            "max_signatures": s.max_signatures, "seed": s.seed, "strict": s.strict, "scaling": s.scaling}
+            "max_signatures": s.max_signatures, "seed": s.seed, "strict": s.strict, "scaling": s.scaling,
+            "descriptors": s.descriptors, "fingerprint_bits": s.fingerprint_bits,
+            "fingerprint_radius": s.fingerprint_radius}
 
 
 def prepare(ctx: StageContext) -> dict:
@@ -121,33 +123,17 @@ def selection_of(s: Settings):
                      max_signatures=s.max_signatures, seed=s.seed)
 
 
-def structure_table(catalog, es, pert_ids: set[str]) -> pd.DataFrame | None:
-    """pert_id, pert_iname, inchi_key, molecular_formula for the loaded perturbagens: the release's own compound
-    table, the data directory's LINCS pert_info, then DrugBank InChI formula layers (consensus signatures are
-    keyed by DrugBank id)."""
-    from kgexpr.sources import lincs
-    from kgexpr.sources.expression_sets import read_compound_table
+def structure_table(catalog, es, pert_ids: set[str]) -> pd.DataFrame:
+    """Structures of the loaded perturbagens (:func:`kgexpr.sources.structures.gather_structures`): the release's
+    own compound table, the data directory's LINCS pert_info, the Repurposing Hub, then DrugBank (consensus
+    signatures are keyed by DrugBank id). Empty when no source describes any of them."""
+    from kgexpr.sources.structures import gather_structures
 
-    frames = []
-    if es.pert_info is not None:
-        own = read_compound_table(es.pert_info)
-        frames.append(own[own["pert_id"].isin(pert_ids)])
-    if catalog.pert_info is not None:
-        pinfo = lincs.read_pert_info(catalog.pert_info)
-        frames.append(pinfo[pinfo["pert_id"].isin(pert_ids)])
-    if catalog.drugbank is not None:
-        from kgexpr.sources.drug_targets import drugbank_structures
-
-        db = drugbank_structures(catalog.drugbank[1])
-        frames.append(db[db["pert_id"].isin(pert_ids)])
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return None
-    return pd.concat(frames, ignore_index=True).drop_duplicates("pert_id")
+    return gather_structures(catalog, es, pert_ids)
 
 
 def run(ctx: StageContext) -> None:
-    from kgexpr.features.design import drug_descriptors
+    from kgexpr.features.chemistry import compute_descriptors, describe
     from kgexpr.graph.build import assemble, load_gene_ids, load_into
     from kgexpr.learn.scaling import fit_transform, resolve_scaling
     from kgexpr.sources import lincs
@@ -165,17 +151,17 @@ def run(ctx: StageContext) -> None:
         scaling = resolve_scaling(s.scaling, es.kind)
         scaled, scale = fit_transform(sel.values, scaling)
         perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
-        descriptors = None
         structures = structure_table(catalog, es, set(perts["pert_id"]))
-        if structures is not None:
-            prog.step("perturbagen structures", f"{len(structures)} of {len(perts)} perturbagens")
-            if "inchi_key" in structures.columns:
-                perts = perts.merge(structures[["pert_id", "inchi_key"]], on="pert_id", how="left")
+        if len(structures):
+            prog.step("perturbagen structures", f"{len(structures)} of {len(perts)} perturbagens described")
+            perts = perts.merge(structures[["pert_id", "inchi_key"]], on="pert_id", how="left")
             # consensus rows carry only an id: name them as their source does
-            names = structures.set_index("pert_id")["pert_iname"]
+            names = structures.set_index("pert_id")["pert_iname"].replace("", pd.NA)
             unnamed = perts["pert_iname"] == perts["pert_id"]
             perts.loc[unnamed, "pert_iname"] = perts.loc[unnamed, "pert_id"].map(names).fillna(perts["pert_id"])
-            descriptors = drug_descriptors(structures)
+        prog.step("drug descriptors", s.descriptors)
+        descriptors, chem = compute_descriptors(structures, s.descriptors, radius=s.fingerprint_radius,
+                                                n_bits=s.fingerprint_bits, pert_ids=sel.samples["pert_id"].unique())
         prog.step("gene ids")
         gene_ids = load_gene_ids(catalog)
         prog.step("knowledge graph", str(catalog.kgml_dir))
@@ -199,23 +185,25 @@ def run(ctx: StageContext) -> None:
     ctx.write(A.SAMPLES, sel.samples)
     ctx.write(A.GENES, sel.genes)
     ctx.write(A.PERT_TO_DRUG, kg.pert_to_drug.rename("drug_id").rename_axis("pert_id").reset_index())
-    if descriptors is not None:
-        ctx.write(A.DESCRIPTORS, descriptors)
+    ctx.write(A.DESCRIPTORS, descriptors)
     summary = {
         "data_dir": str(data.root), "demo": data.demo, "expression_set": es.name, "release": es.release,
         "kind": es.kind, "expression": str(es.path), "cell_line": cell, "scaling": scaling,
         "file_signatures": loaded.file_signatures, "samples": int(len(sel.samples)), "genes": int(sel.values.shape[1]),
         "perturbagens": int(sel.samples["pert_id"].nunique()), "notes": list(loaded.notes), "counts": counts,
-        "sources": kg.report,
+        "sources": kg.report, "structures": chem,
     }
     ctx.write(A.LOAD_SUMMARY, summary)
     ctx.info.update(summary)
     where = f"{cell}" if cell else "pooled over cell lines"
+    what = "structures" if chem["kind"] == "structure" else "formulas"
+    console.print(f"load: {what} for {chem['parsed']} of {chem['compounds']} compounds ({describe(chem)}); "
+                  f"{chem['missing']} without one get zeros and structure_missing=1")
     console.print(f"load: {es.name}: {summary['samples']} of {loaded.file_signatures} signatures x "
                   f"{summary['genes']} genes ({where}; scaling {scaling}); graph {counts}")
 
 
 STAGE = StageSpec(
-    name=A.LOAD, needs=(), version=2, params=params, prepare=prepare, run=run, uses_backend=True,
+    name=A.LOAD, needs=(), version=3, params=params, prepare=prepare, run=run, uses_backend=True,
     description="parse KEGG / drug targets / cell-line mutations / LINCS, build the graph",
 )
