@@ -230,8 +230,17 @@ def feature_tables(run: DeployedRun, compounds: list[Compound], models: list[str
             progress(f"predict: {name} features for {len(todo)} compound(s) without a signature, on the stored graph")
             if kind == "similarity":
                 res = compute_on(name, todo, gene_nodes, view=view, store=None, seed=seed, params=methods[name])
-            else:
-                res = compute_on(name, todo, None, view=view, store=store, seed=seed, params=methods[name])
+            else:  # an embedding of the whole graph: it must reproduce the run's rows to be comparable
+                anchors = [g for g in gene_nodes if g in table.index][:5]
+                res = compute_on(name, todo + anchors, None, view=view, store=store, seed=seed, params=methods[name])
+                res.table.columns = [str(c) for c in res.table.columns]
+                drift = np.abs(res.table.loc[anchors, table.columns].to_numpy() - table.loc[anchors].to_numpy()).max()
+                if not drift <= 1e-6 * max(1.0, np.abs(table.loc[anchors].to_numpy()).max()):
+                    raise KgexprError(f"{name}: recomputed on the stored graph ({res.engine}), the embedding differs "
+                                      f"from the run's by {drift:.3g}, so compounds outside the run's data cannot be "
+                                      "placed in it; predict them with a similarity model (cn, lpi, entropy) or the "
+                                      "baseline")
+                res.table.drop(index=anchors, inplace=True)
             part = res.table
             part.columns = [str(c) for c in part.columns]
             tables[name] = (kind, pd.concat([table, part.reindex(columns=table.columns)]))
