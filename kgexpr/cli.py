@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -21,6 +22,8 @@ from kgexpr.errors import KgexprError
 from kgexpr.settings import Settings
 
 D = Settings.default
+#: trees per forest on the simulated demo data unless --trees is given (its signal needs no more)
+DEMO_TREES = 100
 
 
 def _csv(values) -> str:
@@ -87,8 +90,9 @@ def model_options(fn):
                      help="Number of target genes (seeded random choice, as the paper; 0 = all)."),
         click.option("--include-genes", default=_csv(D("include_genes")), show_default=True,
                      help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
-        click.option("--trees", "n_trees", type=int, default=D("n_trees"), show_default=True,
-                     help="Trees per random forest (the paper: 300)."),
+        click.option("--trees", "n_trees", type=int, default=None,
+                     help=f"Trees per random forest (default {D('n_trees')}, the paper's; {DEMO_TREES} on the "
+                          "simulated demo data, so a first run takes minutes)."),
         click.option("--learner", default=D("learner"), show_default=True,
                      help=f"One of {', '.join(LEARNERS)}. 'rf-projected': one forest per block of 300 genes, "
                           "splitting on random projections of their expression (fast); 'rf': one forest per "
@@ -159,7 +163,7 @@ def settings_from(kw: dict) -> Settings:
             pert_types=_split_names(kw["pert_types"]), pert_time=kw.get("pert_time"), pert_dose=kw.get("pert_dose"),
             max_signatures=kw.get("max_signatures"), strict=kw.get("strict", False), scaling=kw["scaling"],
             feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
-            n_genes=kw["n_genes"], n_trees=kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
+            n_genes=kw["n_genes"], n_trees=kw["n_trees"] or D("n_trees"), include_genes=_split_names(kw["include_genes"]),
             splits=_split_names(kw["splits"]), learner=kw["learner"],
             learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
             genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),
@@ -170,6 +174,8 @@ def settings_from(kw: dict) -> Settings:
     if "top" in kw:
         values["top_k"] = kw["top"]
     s = Settings(**values).resolved().validate()
+    if "n_trees" in values and kw.get("n_trees") is None and _on_demo_data(s):
+        s = replace(s, n_trees=DEMO_TREES)
     if "include_genes" in values:
         from kgexpr.stages.load import check_named_genes
 
@@ -179,6 +185,12 @@ def settings_from(kw: dict) -> Settings:
 
         check_expression(s)
     return s
+
+
+def _on_demo_data(s: Settings) -> bool:
+    from kgexpr.stages.load import resolve_data
+
+    return resolve_data(s, quiet=True).demo
 
 
 def reports_errors(fn):
