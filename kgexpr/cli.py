@@ -163,7 +163,7 @@ def settings_from(kw: dict) -> Settings:
             pert_types=_split_names(kw["pert_types"]), pert_time=kw.get("pert_time"), pert_dose=kw.get("pert_dose"),
             max_signatures=kw.get("max_signatures"), strict=kw.get("strict", False), scaling=kw["scaling"],
             feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
-            n_genes=kw["n_genes"], n_trees=kw["n_trees"] or D("n_trees"), include_genes=_split_names(kw["include_genes"]),
+            n_genes=kw["n_genes"], n_trees=D("n_trees") if kw["n_trees"] is None else kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
             splits=_split_names(kw["splits"]), learner=kw["learner"],
             learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
             genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),
