@@ -47,6 +47,9 @@ def common_options(fn):
                      help="Empty the graph store before loading (otherwise the load merges into what is there)."),
         click.option("--seed", type=int, default=D("seed"), show_default=True,
                      help="Seed for gene choice, splits, walks and forests."),
+        click.option("--run-id", default=None,
+                     help="Id of the run's ASSOCIATED_WITH edges in the graph (default: the run directory's name "
+                          "plus a short hash of the training key; cypher/explore/list_runs.cypher lists them)."),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -156,7 +159,7 @@ def settings_from(kw: dict) -> Settings:
     """The command's options as checked, environment-resolved Settings."""
     values = dict(out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False), backend=kw["backend"],
                   neo4j_uri=kw.get("neo4j_uri"), neo4j_user=kw.get("neo4j_user"), seed=kw["seed"],
-                  neo4j_clear=kw.get("neo4j_clear", False))
+                  neo4j_clear=kw.get("neo4j_clear", False), run_id=kw.get("run_id"))
     if "cell_line" in kw:
         values.update(
             expression=kw.get("expression"), cell_line=kw["cell_line"], features=_split_names(kw["features"]),

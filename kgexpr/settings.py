@@ -63,6 +63,7 @@ class Settings:
     seed: int = 0
     n_jobs: int = -1
     top_k: int = 5
+    run_id: str | None = None  # None: the run directory's name + a short hash of the training key
     dask: str | None = None
 
     @classmethod
@@ -147,6 +148,8 @@ class Settings:
             raise KgexprError("--n-jobs 0: use a positive number of workers, or -1 for all cores")
         if self.top_k < 1:
             raise KgexprError(f"--top {self.top_k}: must be at least 1")
+        if self.run_id is not None and (not self.run_id.strip() or not self.run_id.isprintable()):
+            raise KgexprError(f"--run-id {self.run_id!r}: give a non-empty, printable id")
         if self.batch_size < 1:
             raise KgexprError(f"batch_size {self.batch_size}: must be at least 1")
         from kgexpr.learn.scaling import AUTO, SCALINGS

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgexpr.cli import main
+from kgexpr.errors import KgexprError
 from kgexpr.graph import EmbeddedStore
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,21 @@ def test_associations_written_back_into_the_graph(finished_run):
     store = EmbeddedStore(out / "load" / "graph")
     edges = store.edges("ASSOCIATED_WITH")
     assert len(edges) == len(assoc)
-    assert set(edges["run_id"]) == {out.name}
+    train_key = json.loads((out / "train" / "manifest.json").read_text())["key"]
+    assert set(edges["run_id"]) == {f"{out.name}-{train_key[:8]}"}
+
+
+def test_run_ids_tell_experiments_of_the_same_name_apart(tmp_path):
+    from kgexpr.settings import Settings
+    from kgexpr.stages.explain import run_id
+
+    a = Settings(out=tmp_path / "A" / "exp")
+    b = Settings(out=tmp_path / "B" / "exp")
+    assert run_id(a, "1111aaaa2222") != run_id(b, "3333bbbb4444")  # other settings, other training key
+    assert run_id(a, "1111aaaa2222").startswith("exp-")
+    assert run_id(Settings(out=tmp_path / "x", run_id="mine"), "1111aaaa2222") == "mine"
+    with pytest.raises(KgexprError, match="--run-id"):
+        Settings(run_id=" ").resolved().validate()
 
 
 def test_rerun_reuses_every_stage_and_rewrites_no_duplicate_edges(finished_run, demo_data):

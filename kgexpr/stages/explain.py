@@ -12,13 +12,15 @@ from kgexpr.stages.base import StageContext, StageSpec
 LEARNED_EDGE = "ASSOCIATED_WITH"
 
 
-def run_id(s: Settings) -> str:
-    """The id a run's edges carry in the graph: the run directory's name."""
-    return s.out.resolve().name
+def run_id(s: Settings, train_key: str) -> str:
+    """The id a run's edges carry in the graph: ``--run-id``, else the run directory's name plus a short
+    hash of the training key, so two experiments (``A/exp``, ``B/exp``, or one directory re-run with
+    other settings) never replace each other's edges."""
+    return s.run_id or f"{s.out.resolve().name}-{train_key[:8]}"
 
 
 def params(s: Settings) -> dict:
-    return {"top_k": s.top_k, "run_id": run_id(s)}
+    return {"top_k": s.top_k, "run_id": s.run_id, "run_dir_name": s.out.resolve().name}
 
 
 def run(ctx: StageContext) -> None:
@@ -35,7 +37,7 @@ def run(ctx: StageContext) -> None:
     out = assoc.assign(source_symbol=assoc["source"].map(symbol), target_symbol=assoc["target"].map(symbol))
     ctx.write(A.ASSOCIATIONS, out)
     ctx.write(A.ASSOCIATIONS_CSV, out)
-    rid = run_id(s)
+    rid = run_id(s, ctx.needs[A.TRAIN].key)
     store = ctx.store()
     written = store.replace_edges(LEARNED_EDGE, assoc, where={"run_id": rid})
     store.flush()

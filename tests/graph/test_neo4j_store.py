@@ -407,7 +407,7 @@ def test_every_label_and_type_has_its_cypher_files():
         assert f"[r:{t}]" in load_query("read/export_edges")
     explore = set(query_names("explore"))
     assert {"explore/gene_pathways_and_drugs", "explore/tp53_associations", "explore/drug_to_gene_paths",
-            "explore/mcf7_mutated_associated", "explore/model_quality_overview"} <= explore
+            "explore/mcf7_mutated_associated", "explore/model_quality_overview", "explore/list_runs"} <= explore
     for name in explore:
         text = (cypher_dir() / f"{name}.cypher").read_text()
         assert text.startswith("//") and ":param" in text, name
@@ -442,3 +442,4 @@ def test_explore_queries_run(neo4j_store):
          "frac_known_interaction": 0.333, "frac_shared_pathway": 0.333}
     ]
     assert answers[("model_quality_overview", 1)][0]["relied_on_by"] == 1
+    assert answers[("list_runs", 0)] == [{"run_id": "r1", "associations": 3, "genes": 2, "feature_sets": ["cn"]}]
