@@ -2,13 +2,17 @@
 
 Where the server comes from, first that works:
 
-1. ``NEO4J_URI`` (with ``NEO4J_USER``, default ``neo4j``, and ``NEO4J_PASSWORD``) -- e.g. the
-   local server of ``scripts/neo4j-local.sh start`` or the docker-compose one;
+1. ``KGEXPR_TEST_NEO4J_URI`` (with ``KGEXPR_TEST_NEO4J_USER`` / ``_PASSWORD`` / ``_DATABASE``), a server
+   kept for the tests, else ``NEO4J_URI`` (with ``NEO4J_USER``, default ``neo4j``, and
+   ``NEO4J_PASSWORD``) -- e.g. the local server of ``scripts/neo4j-local.sh start``;
 2. a throw-away ``neo4j:5.26`` container from testcontainers (optional package) when a Docker
    engine answers (GDS from ``NEO4J_PLUGINS``: needs the image to be able to fetch it);
 3. otherwise the tests are skipped with a reason that says "neo4j" (CI greps for it).
 
-Every ``neo4j_store`` starts from an empty database (tests run one after another).
+Every ``neo4j_store`` starts from an empty database (tests run one after another). So the tests
+refuse a database that holds data they did not create: it must be empty, or carry the
+``(:KgexprTestDatabase)`` mark they leave in a database they own; otherwise every neo4j test is
+skipped with the reason, and nothing is deleted.
 """
 
 from __future__ import annotations
@@ -63,23 +67,61 @@ def _from_docker() -> Neo4jServer | str:
 def resolve_server() -> Neo4jServer | str:
     """The server to test against, or the reason to skip."""
     if not _SERVER:
-        uri = os.environ.get("NEO4J_URI")
+        prefix = "KGEXPR_TEST_NEO4J_" if os.environ.get("KGEXPR_TEST_NEO4J_URI") else "NEO4J_"
+        uri = os.environ.get(f"{prefix}URI")
         if uri:
-            password = os.environ.get("NEO4J_PASSWORD")
+            password = os.environ.get(f"{prefix}PASSWORD")
             if not password:
-                _SERVER.append("NEO4J_URI is set but NEO4J_PASSWORD is not: cannot log in to the neo4j server")
+                _SERVER.append(f"{prefix}URI is set but {prefix}PASSWORD is not: cannot log in to the neo4j server")
             else:
-                _SERVER.append(
-                    Neo4jServer(uri, os.environ.get("NEO4J_USER", "neo4j"), password, os.environ.get("NEO4J_DATABASE") or None)
-                )
+                _SERVER.append(Neo4jServer(uri, os.environ.get(f"{prefix}USER", "neo4j"), password,
+                                           os.environ.get(f"{prefix}DATABASE") or None))
         else:
             _SERVER.append(_from_docker())
+        if isinstance(_SERVER[0], Neo4jServer):
+            refusal = _foreign_data(_SERVER[0])
+            if refusal:
+                _SERVER[0] = refusal
     return _SERVER[0]
 
 
+def _run_admin(server: Neo4jServer, name: str) -> list[dict]:
+    from neo4j import GraphDatabase
+
+    from kgexpr.graph.cypher import load_query
+
+    with GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver:
+        with driver.session(database=server.database) as session:
+            return session.run(load_query(name)).data()
+
+
+def _foreign_data(server: Neo4jServer) -> str | None:
+    """Why the tests must not use this database (it holds data they did not create), or None after marking it."""
+    try:
+        row = _run_admin(server, "admin/count_nodes")[0]
+    except ImportError:
+        return None  # no driver: the fixture skips for that reason
+    except Exception as e:  # the server does not answer: let the tests report it
+        return f"neo4j server at {server.uri} does not answer: {str(e).splitlines()[0][:160]}"
+    if row["nodes"] and not row["markers"]:
+        return (f"neo4j: the database at {server.uri} holds {row['nodes']} nodes the tests did not create, and the "
+                "tests empty their database: point KGEXPR_TEST_NEO4J_URI (+ _PASSWORD) at a throw-away server "
+                "(e.g. scripts/neo4j-local.sh with its own KGEXPR_NEO4J_HOME and ports); nothing was deleted")
+    mark(server)
+    return None
+
+
+def mark(server: Neo4jServer) -> None:
+    _run_admin(server, "admin/mark_test_database")
+
+
 def clear_database(store) -> None:
-    """Delete every node and relationship (in batches; constraints and indexes stay)."""
+    """Delete every node and relationship (in batches; constraints and indexes stay), then mark the
+    database as the tests' own again."""
     store.clear()
+    server = resolve_server()
+    if isinstance(server, Neo4jServer):
+        mark(server)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +130,8 @@ def neo4j_server() -> Neo4jServer:
     if isinstance(server, str):
         pytest.skip(server)
     pytest.importorskip("neo4j", reason="the neo4j driver is not installed: pip install 'kgexpr[neo4j]'")
-    return server
+    yield server
+    mark(server)  # a test may have emptied it through kgexpr (--neo4j-clear): it is still the tests' own
 
 
 @pytest.fixture
@@ -102,6 +145,7 @@ def neo4j_store(neo4j_server):
         yield store
     finally:
         store.close()
+        mark(neo4j_server)
 
 
 def demo_knowledge(data_dir):

@@ -443,3 +443,15 @@ def test_explore_queries_run(neo4j_store):
     ]
     assert answers[("model_quality_overview", 1)][0]["relied_on_by"] == 1
     assert answers[("list_runs", 0)] == [{"run_id": "r1", "associations": 3, "genes": 2, "feature_sets": ["cn"]}]
+
+
+def test_the_tests_refuse_a_database_holding_data_they_did_not_create(neo4j_store, neo4j_server):
+    from neo4j_fixtures import _foreign_data, mark
+
+    neo4j_store.clear()  # as a user's own load would leave it: data, and no mark of the test suite
+    small(neo4j_store)
+    why = _foreign_data(neo4j_server)
+    assert why is not None and "did not create" in why and "KGEXPR_TEST_NEO4J_URI" in why
+    assert neo4j_store.counts()["Gene"] == 4  # refused without deleting anything
+    mark(neo4j_server)
+    assert _foreign_data(neo4j_server) is None
