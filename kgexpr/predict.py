@@ -100,7 +100,8 @@ class DeployedRun:
         return open_store("neo4j", uri=backend["uri"], user=backend["user"], password=neo4j_password(),
                           database=backend.get("database"))
 
-    def feature_params(self) -> dict:
+    def feature_params(self) -> tuple[dict, int]:
+        """(method -> resolved parameters, seed) as the features stage used them."""
         manifest = A.manifest_of(A.FEATURES).read(self.features_dir)
         return manifest["params"]["methods"], int(manifest["params"]["seed"])
 
@@ -221,7 +222,7 @@ def feature_tables(run: DeployedRun, compounds: list[Compound], models: list[str
     store = run.store()
     try:
         view = _with_new_drugs(store.graph_view(), missing)
-        gene_nodes = [node_id("Gene", int(g)) for g in pd.read_parquet(run.load_dir / A.GENES.filename)["entrez_id"]]
+        gene_nodes = [node_id("Gene", int(g)) for g in A.GENES.read(run.load_dir)["entrez_id"]]
         rows = [c.drug_node for c in missing]
         for name, (kind, table) in list(tables.items()):
             todo = [r for r in rows if r not in table.index]
@@ -315,6 +316,9 @@ def design_rows(run: DeployedRun, compounds: list[Compound], models: list[str], 
     tables, degrees = feature_tables(run, compounds, models, progress)
     designs = build_designs(samples, descriptors_for(run, compounds), pert_to_drug, degrees, tables,
                             run.genes["entrez_id"])
+    if len(cells) > 1:  # one cell line here, so standard_features made no one-hot: the model's column is set
+        for d in designs.values():
+            d.X[f"cell_{cell}"] = 1.0
     return {name: designs[name] for name in models}
 
 
@@ -333,11 +337,7 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
     from kgexpr.learn.engine import block_design
 
     saved = joblib.load(A.deployed_model(name).path(run.root / A.DEPLOY))
-    X = design.X.reindex(columns=saved["columns"], fill_value=0.0)
-    for c in design.X.columns:
-        if c.startswith("cell_") and c in saved["columns"]:
-            X[c] = design.X[c]
-    X = X.to_numpy(np.float64)
+    X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
     Xt = design.X_target
     m = len(run.genes)
     s1 = np.zeros((len(X), m))

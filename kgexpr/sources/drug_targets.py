@@ -135,29 +135,6 @@ def read_drugbank(
     return drugs, targets
 
 
-def drugbank_structures(slim_path: str | Path) -> pd.DataFrame:
-    """pert_id (the DrugBank id), name, inchi_key and molecular_formula (the InChI formula layer) per drug.
-
-    Consensus signatures are keyed by DrugBank id, so this is their pert_info; drugs without an
-    InChI (most biologics) get an empty formula.
-    """
-    slim_path = Path(slim_path)
-    slim = read_table(slim_path, ["drugbank_id", "name"], quoted=True)
-    inchi = slim["inchi"] if "inchi" in slim.columns else pd.Series("", index=slim.index)
-    key = slim["inchikey"] if "inchikey" in slim.columns else pd.Series("", index=slim.index)
-
-    def formula(text: str) -> str:
-        parts = str(text).split("/")
-        return parts[1].strip() if len(parts) > 1 and str(text).startswith("InChI=") else ""
-
-    return pd.DataFrame({
-        "pert_id": slim["drugbank_id"].str.strip().to_numpy(),
-        "pert_iname": slim["name"].to_numpy(),
-        "inchi_key": ["" if is_missing(k) else str(k).replace("InChIKey=", "") for k in key],
-        "molecular_formula": [formula(t) for t in inchi],
-    })
-
-
 def match_perturbagens(perts: pd.DataFrame, drugs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Map LINCS perturbagens to drug ids: by pert_id (drugs.pert_ids), then InChIKey, then name.
 

@@ -123,21 +123,13 @@ def selection_of(s: Settings):
                      max_signatures=s.max_signatures, seed=s.seed)
 
 
-def structure_table(catalog, es, pert_ids: set[str]) -> pd.DataFrame:
-    """Structures of the loaded perturbagens (:func:`kgexpr.sources.structures.gather_structures`): the release's
-    own compound table, the data directory's LINCS pert_info, the Repurposing Hub, then DrugBank (consensus
-    signatures are keyed by DrugBank id). Empty when no source describes any of them."""
-    from kgexpr.sources.structures import gather_structures
-
-    return gather_structures(catalog, es, pert_ids)
-
-
 def run(ctx: StageContext) -> None:
     from kgexpr.features.chemistry import compute_descriptors, describe
     from kgexpr.graph.build import assemble, load_gene_ids, load_into
     from kgexpr.learn.scaling import fit_transform, resolve_scaling
     from kgexpr.sources import lincs
     from kgexpr.sources.expression_sets import load_expression
+    from kgexpr.sources.structures import gather_structures
 
     s = ctx.settings
     data, es = ctx.state["data"], ctx.state["expression"]
@@ -151,7 +143,7 @@ def run(ctx: StageContext) -> None:
         scaling = resolve_scaling(s.scaling, es.kind)
         scaled, scale = fit_transform(sel.values, scaling)
         perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
-        structures = structure_table(catalog, es, set(perts["pert_id"]))
+        structures = gather_structures(catalog, es, set(perts["pert_id"]))
         if len(structures):
             prog.step("perturbagen structures", f"{len(structures)} of {len(perts)} perturbagens described")
             perts = perts.merge(structures[["pert_id", "inchi_key"]], on="pert_id", how="left")
