@@ -315,10 +315,7 @@ def design_rows(run: DeployedRun, compounds: list[Compound], models: list[str], 
     pert_to_drug = pd.Series({c.id: c.drug_node.split(":", 1)[1] for c in compounds})
     tables, degrees = feature_tables(run, compounds, models, progress)
     designs = build_designs(samples, descriptors_for(run, compounds), pert_to_drug, degrees, tables,
-                            run.genes["entrez_id"])
-    if len(cells) > 1:  # one cell line here, so standard_features made no one-hot: the model's column is set
-        for d in designs.values():
-            d.X[f"cell_{cell}"] = 1.0
+                            run.genes["entrez_id"], cell_lines=cells)
     return {name: designs[name] for name in models}
 
 

@@ -51,6 +51,7 @@ def build_designs(
     tables: dict[str, tuple[str, pd.DataFrame]],
     gene_ids,
     permute_seed: int | None = None,
+    cell_lines: list[str] | None = None,
 ) -> dict[str, Design]:
     """The baseline design and one design per feature set (``tables``: name -> (kind, table)), in that order.
 
@@ -58,7 +59,7 @@ def build_designs(
     ``permute_seed``: the negative control; every drug gets another drug's graph features (one
     seeded permutation of the drugs, the same for every feature set), its own descriptors.
     """
-    X_std = standard_features(samples, descriptors)
+    X_std = standard_features(samples, descriptors, cell_lines)
     designs = {BASELINE: Design(X=X_std, X_target=None)}
     nodes = drug_nodes(samples, pert_to_drug)
     if permute_seed is not None:
@@ -70,7 +71,8 @@ def build_designs(
     return designs
 
 
-def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None) -> pd.DataFrame:
+def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None,
+                      cell_lines: list[str] | None = None) -> pd.DataFrame:
     """Dose (log10 uM), time, drug descriptors and a one-hot cell line when there are several.
 
     Dose and time enter only when the data has them (consensus signatures pool over both).
@@ -93,8 +95,10 @@ def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None) -
             X["descriptors_missing"] = absent.astype(float)
         X = X.join(d.add_prefix("drug_"))
     cells = samples["cell_id"].astype(str)
-    if cells.nunique() > 1:
-        X = X.join(pd.get_dummies(cells, prefix="cell", dtype=float))
+    vocabulary = sorted(cells.unique()) if cell_lines is None else list(cell_lines)  # a model's own, when predicting
+    if len(vocabulary) > 1:
+        onehot = pd.get_dummies(pd.Categorical(cells, categories=vocabulary), prefix="cell", dtype=float)
+        X = X.join(onehot.set_axis(samples.index))
     return X.astype(float)
 
 

@@ -61,3 +61,13 @@ def test_an_unparseable_formula_gives_nan_descriptors_not_an_error():
     desc = drug_descriptors(pd.DataFrame({"pert_id": ["p1"], "molecular_formula": ["not a formula!"],
                                           "molecular_wt": [None]}))
     assert desc.loc["p1"].isna().all()
+
+
+def test_rows_predicted_for_one_cell_line_get_the_models_cell_columns():
+    samples = pd.DataFrame({"pert_id": ["a", "b", "c"], "dose_um": [1.0, 2.0, 3.0], "time_h": [6.0, 6.0, 24.0],
+                            "cell_id": ["A375", "MCF7", "A375"]}, index=["x", "y", "z"])
+    trained = standard_features(samples, None)
+    one = standard_features(samples.iloc[[1]], None, cell_lines=["A375", "MCF7"])
+    assert list(one.columns) == list(trained.columns)
+    pd.testing.assert_frame_equal(one, trained.iloc[[1]])
+    assert "cell_MCF7" not in standard_features(samples.iloc[[1]], None).columns  # one line alone: no one-hot
