@@ -319,11 +319,16 @@ def main(argv=None):
     else:
         lines.append(f"{args.panel} genes: engine {e_pan['wall_s']:.1f} s wall, {e_pan['cpu_s']:.1f} s CPU")
     lines.append(f"engine at {args.panel} genes, median test R^2: {_medians(e_pan['scores'])}")
+    write_result(result, lines, args.out)
+
+
+def write_result(result: dict, lines: list[str], out) -> None:
+    """Print the summary lines and keep them, with everything measured, in the JSON file ``out``."""
     print("\n".join(lines))
     result["printed"] = lines
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=1))
-    print(f"results: {args.out}")
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(result, indent=1))
+    print(f"results: {out}")
 
 
 if __name__ == "__main__":

@@ -94,8 +94,9 @@ def model_options(fn):
         click.option("--include-genes", default=_csv(D("include_genes")), show_default=True,
                      help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
         click.option("--trees", "n_trees", type=int, default=None,
-                     help=f"Trees per random forest (default {D('n_trees')}, the paper's; {DEMO_TREES} on the "
-                          "simulated demo data, so a first run takes minutes)."),
+                     help="Trees per forest (default: the learner's, "
+                          + ", ".join(f"{n} {lr.default_trees}" for n, lr in LEARNERS.items())
+                          + f"; {DEMO_TREES} on the simulated demo data, so a first run takes minutes)."),
         click.option("--learner", default=D("learner"), show_default=True,
                      help=f"One of {', '.join(LEARNERS)}. 'rf-projected': one forest per block of 300 genes, "
                           "splitting on random projections of their expression (fast); 'rf': one forest per "
@@ -166,7 +167,7 @@ def settings_from(kw: dict) -> Settings:
             pert_types=_split_names(kw["pert_types"]), pert_time=kw.get("pert_time"), pert_dose=kw.get("pert_dose"),
             max_signatures=kw.get("max_signatures"), strict=kw.get("strict", False), scaling=kw["scaling"],
             feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
-            n_genes=kw["n_genes"], n_trees=D("n_trees") if kw["n_trees"] is None else kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
+            n_genes=kw["n_genes"], n_trees=kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
             splits=_split_names(kw["splits"]), learner=kw["learner"],
             learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
             genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),

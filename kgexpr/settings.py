@@ -49,7 +49,7 @@ class Settings:
     mutation_cell_lines: str = "lincs"
     n_genes: int = 300
     include_genes: tuple[str, ...] = ("TP53",)
-    n_trees: int = 300
+    n_trees: int | None = None  # None: the learner's own default (resolved())
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
     feature_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     splits: tuple[str, ...] = ("auto",)  # auto: cv for one sample per compound, else random + drug
@@ -73,10 +73,17 @@ class Settings:
         return f.default_factory() if callable(f.default_factory) else f.default
 
     def resolved(self, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Fill the Neo4j address from the environment: the one place kgexpr reads ``NEO4J_URI`` / ``NEO4J_USER``."""
+        """Fill the Neo4j address from the environment (the one place kgexpr reads ``NEO4J_URI`` / ``NEO4J_USER``)
+        and the trees from the learner when none were given."""
+        from kgexpr.learn.learners import LEARNERS
+
         env = os.environ if environ is None else environ
+        trees = self.n_trees
+        if trees is None and self.learner in LEARNERS:
+            trees = LEARNERS[self.learner].default_trees
         return replace(
             self,
+            n_trees=trees,
             neo4j_uri=self.neo4j_uri or env.get("NEO4J_URI") or DEFAULT_NEO4J_URI,
             neo4j_user=self.neo4j_user or env.get("NEO4J_USER") or DEFAULT_NEO4J_USER,
         )
@@ -116,6 +123,8 @@ class Settings:
                 raise KgexprError(f"--feature-param: {e}") from None
         if self.learner not in LEARNERS:
             raise KgexprError(f"--learner {self.learner!r}: {suggest(self.learner, list(LEARNERS))}")
+        if self.n_trees is None:
+            raise KgexprError("internal: settings were not resolved (Settings.resolved())")
         if self.n_trees < 1:
             raise KgexprError(f"--trees {self.n_trees}: a forest needs at least 1 tree (the paper: 300)")
         build_learner(self.learner, self.n_trees, self.seed, self.learner_params)  # raises KgexprError

@@ -31,6 +31,16 @@ def test_defaults_are_valid_and_have_one_source():
     assert "password" not in str(s.to_dict())
 
 
+def test_trees_default_to_the_learners_own_unless_given():
+    from kgexpr.learn.learners import DEFAULT_LEARNER, LEARNERS
+
+    assert Settings().resolved({}).n_trees == LEARNERS[DEFAULT_LEARNER].default_trees
+    assert Settings(learner="rf").resolved({}).n_trees == 300  # the paper's
+    assert Settings(learner="rf", n_trees=7).resolved({}).n_trees == 7
+    with pytest.raises(KgexprError, match="not resolved"):
+        Settings().validate()
+
+
 @pytest.mark.parametrize("change, words", [
     ({"features": ("cn", "lpx")}, ["--features", "'lpx'", "did you mean 'lpi'"]),
     ({"features": ()}, ["--features"]),

@@ -106,35 +106,41 @@ def run(ctx: StageContext) -> None:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
     t_fit = time.time()
     with dask_backend(s.dask), bar("train (gene fits)", n_fits * len(models) * m * 2) as advance:
+        todo = []
         for split, split_fold_list in folds.items():
-            for k, (tr, te) in enumerate(split_fold_list):
-                todo = []
+            for k in range(len(split_fold_list)):
                 for name in models:
                     if A.train_fold_result(split, name, k).exists(partial):
                         advance(2 * m)
                     else:
-                        todo.append(name)
-                if not todo:
-                    continue
-                stores = {name: NpzBlockStore(partial / "blocks", f"{split}__{name}__fold{k:02d}") for name in todo}
-                problems = {}
-                for name in todo:
-                    X, Xt = designs[name].X.to_numpy(np.float64), designs[name].X_target
-                    problems[name] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
-                                                 None if Xt is None else Xt[te], store=stores[name])
-                fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
-                                        targets_per_model=per_model, stage2_importances="extra",
-                                        on_block_done=lambda name, genes, r: advance(len(genes)))
-                for name in todo:
-                    s1, s2 = fitted[name].stage1, fitted[name].stage2
-                    importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
-                    A.TrainResult(
-                        genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
-                        y_train=Y[tr], y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
-                        stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
-                        n_features=np.array([designs[name].X.shape[1]]),
-                    ).save(A.train_fold_result(split, name, k).path(partial))
-                    stores[name].clear()
+                        todo.append((split, k, name))
+        # as many (split, fold, model) fits in one pool as the memory budget allows: fewer rounds that wait
+        # for their slowest fit, and two cores busy until the end
+        for group in _rounds(todo, lambda item: designs[item[2]].X.shape[1] * len(samples) * 8 * 1.1):
+            problems, stores = {}, {}
+            for split, k, name in group:
+                tr, te = folds[split][k]
+                tag = f"{split}__{name}__fold{k:02d}"
+                stores[tag] = NpzBlockStore(partial / "blocks", tag)
+                X, Xt = designs[name].X.to_numpy(np.float64), designs[name].X_target
+                problems[tag] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
+                                            None if Xt is None else Xt[te], store=stores[tag])
+            fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
+                                    targets_per_model=per_model, stage2_importances="extra",
+                                    on_block_done=lambda name, genes, r: advance(len(genes)))
+            for split, k, name in group:
+                tr, te = folds[split][k]
+                tag = f"{split}__{name}__fold{k:02d}"
+                s1, s2 = fitted[tag].stage1, fitted[tag].stage2
+                importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
+                A.TrainResult(
+                    genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
+                    y_train=Y[tr], y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
+                    stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
+                    n_features=np.array([designs[name].X.shape[1]]),
+                ).save(A.train_fold_result(split, name, k).path(partial))
+                stores[tag].clear()
+                del fitted[tag], problems[tag]
     for split, split_fold_list in folds.items():
         for name in models:
             parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
@@ -146,6 +152,24 @@ def run(ctx: StageContext) -> None:
                      "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.n_genes,
                      "permute_features": s.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
                      "fit_seconds_this_session": round(time.time() - t_fit, 1)})
+
+
+#: designs (bytes) trained in one pool; a larger pool keeps the cores busier, a smaller one the memory lower
+ROUND_BYTES = 4 * 2**30
+
+
+def _rounds(items: list, nbytes, budget: float | None = None) -> list[list]:
+    """Consecutive groups of ``items`` whose summed ``nbytes(item)`` stays within ``budget`` (at least one each)."""
+    budget = ROUND_BYTES if budget is None else budget
+    groups, current, used = [], [], 0.0
+    for item in items:
+        size = nbytes(item)
+        if current and used + size > budget:
+            groups.append(current)
+            current, used = [], 0.0
+        current.append(item)
+        used += size
+    return groups + ([current] if current else [])
 
 
 def finish(ctx: StageContext) -> None:

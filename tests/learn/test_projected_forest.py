@@ -104,7 +104,8 @@ def test_random_state_int_instance_and_none():
 
 @pytest.mark.parametrize("params", [
     {"n_components": 0}, {"n_estimators": 0}, {"max_features": 1.5}, {"max_features": "all"},
-    {"min_samples_leaf": 0}, {"bootstrap": "yes"}, {"random_state": "seed"},
+    {"min_samples_leaf": 0}, {"bootstrap": "yes"}, {"random_state": "seed"}, {"splitter": "hist"},
+    {"max_samples": 0.0}, {"max_samples": 1.5},
 ])
 def test_bad_parameters_are_rejected_at_fit(params):
     X, Y = _many_outputs(n=40, m=3)
@@ -141,3 +142,26 @@ def test_a_pickled_forest_keeps_leaf_members_not_leaf_means_and_predicts_the_sam
                                   forest.estimators_[0].apply(Xq.astype(np.float32)))
     again = pickle.loads(pickle.dumps(back))  # a compact forest pickles again
     np.testing.assert_allclose(again.predict(Xq), back.predict(Xq))
+
+
+def test_random_splits_still_learn_and_differ_from_best_splits():
+    X, Y = _many_outputs()
+    kw = dict(n_estimators=60, n_components=4, max_features=1.0, random_state=0)
+    best = ProjectedForestRegressor(**kw).fit(X[:220], Y[:220])
+    rand = ProjectedForestRegressor(splitter="random", **kw).fit(X[:220], Y[:220])
+    assert r2_score(Y[220:], rand.predict(X[220:])) > 0.3
+    assert not np.array_equal(best.predict(X[220:]), rand.predict(X[220:]))
+    # thresholds drawn at random, not at midpoints between neighbouring training values
+    t = rand.estimators_[0].tree_
+    inner = t.children_left >= 0
+    mids = {float(v) for j in range(X.shape[1]) for v in np.convolve(np.unique(X[:220, j].astype(np.float32)), [0.5, 0.5], "valid")}
+    assert sum(float(v) in mids for v in t.threshold[inner]) < inner.sum() / 2
+
+
+def test_max_samples_draws_fewer_rows_per_tree_and_leaves_more_out_of_bag():
+    X, Y = _many_outputs()
+    full = ProjectedForestRegressor(n_estimators=1, random_state=0).fit(X, Y)
+    half = ProjectedForestRegressor(n_estimators=1, max_samples=0.5, random_state=0).fit(X, Y)
+    assert half.estimators_[0].tree_.weighted_n_node_samples[0] == pytest.approx(0.5 * len(X))
+    assert full.estimators_[0].tree_.weighted_n_node_samples[0] == pytest.approx(len(X))
+    assert np.isnan(half.oob_prediction_[:, 0]).sum() < np.isnan(full.oob_prediction_[:, 0]).sum()

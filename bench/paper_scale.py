@@ -1,0 +1,261 @@
+"""The paper's protocol at the paper's size: 13,000 compound samples of one cell line.
+
+    python bench/paper_scale.py                          # protocol + reference, defaults below
+    python bench/paper_scale.py --skip-reference
+    python bench/paper_scale.py --reference-genes 2 --reference-trees 100 --reference-models baseline,cn
+
+The data are simulated (kgexpr's demo generator, labelled so in the data folder) at the
+paper's shape: ``--samples`` level-5 signatures of MCF7 (drugs x 6 doses), 978 landmark
+genes, a KGML graph of ``--graph-genes`` genes in ``--pathways`` pathways, responses that
+propagate from each drug's targets along signed relations. The protocol is
+``kgexpr run``'s (load, features, train, evaluate; no deploy): 8 feature sets + the
+baseline, two MTRS stages, both stackings, the random and the drug split, 300 target
+genes, the installed defaults unless ``--trees`` / ``--learner-param`` say otherwise.
+It runs in a child process from an empty run directory, so its wall time, CPU time
+(the process and its workers) and peak RSS (summed over the process tree) are its own.
+
+The fair reference is the paper's learner, one scikit-learn ``RandomForestRegressor``
+per gene (``--reference-trees`` trees, every feature tried at every split), on the same
+designs, split and ``--reference-genes`` genes, with stage-2 inputs that are out-of-bag
+(the protocol run's own stage-1 out-of-bag predictions of all 300 genes, so stage 2
+differs from kgexpr's only in the learner). Its per-fit times at full width are
+measured; the time of the whole reference protocol (300 genes x 9 models x 2 stages x
+2 splits) is EXTRAPOLATED from them, and labelled so. Results go to
+bench/results/paper_scale.json. Run by hand, never as a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from train import _measured, machine, write_result  # noqa: E402  (bench/train.py: the same measurement for every bench)
+
+DOSES_PER_DRUG = 6
+PAPER_GENES = 300
+SPLITS = ("random", "drug")
+
+
+def _data_dir(args) -> Path:
+    return Path(args.work) / "data"
+
+
+def _run_dir(args) -> Path:
+    return Path(args.work) / "run"
+
+
+def _learner_params(args) -> dict:
+    out = {}
+    for item in args.learner_param or []:
+        k, v = item.split("=", 1)
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+def _settings(args):
+    from kgexpr.settings import Settings
+
+    kw = dict(out=_run_dir(args), data_dir=_data_dir(args), expression="lincs-l1000-demo", cell_line="MCF7",
+              n_genes=PAPER_GENES, include_genes=(), splits=SPLITS, deploy=False, seed=args.seed,
+              learner=args.learner, learner_params=_learner_params(args))
+    if args.trees:
+        kw["n_trees"] = args.trees
+    return Settings(**kw).resolved().validate()
+
+
+def phase_data(args) -> dict:
+    """The simulated data set at the paper's size (kept in --work and reused when its parameters match)."""
+    from kgexpr.demo import write_demo_data
+
+    params = {"n_genes": args.graph_genes, "n_pathways": args.pathways, "n_drugs": math.ceil(args.samples / DOSES_PER_DRUG),
+              "n_landmarks": 978, "seed": args.seed}
+    root, stamp = _data_dir(args), Path(args.work) / "data-params.json"
+    if not (root.exists() and stamp.exists() and json.loads(stamp.read_text()) == params):
+        root.parent.mkdir(parents=True, exist_ok=True)
+        n_drugs = params["n_drugs"]
+        write_demo_data(root, seed=args.seed, n_genes=args.graph_genes, n_pathways=args.pathways, n_drugs=n_drugs,
+                        n_level5_drugs=n_drugs, n_landmarks=978)
+        stamp.write_text(json.dumps(params))
+    return {"params": params}
+
+
+def phase_protocol(args) -> dict:
+    """load -> features -> train -> evaluate from an empty run directory, each stage timed."""
+    from kgexpr import artifacts as A
+    from kgexpr.rundir import RunDir
+    from kgexpr.stages import STAGES, execute
+
+    s = _settings(args)
+    shutil.rmtree(s.out, ignore_errors=True)
+    run = RunDir(s.out)
+    stage_s = {}
+    for name in (A.LOAD, A.FEATURES, A.TRAIN, A.EVALUATE):
+        t = time.perf_counter()
+        execute(STAGES[name], s, run)
+        stage_s[name] = round(time.perf_counter() - t, 1)
+    summary = json.loads(A.EVALUATION_SUMMARY.in_run(s.out).read_text())
+    samples = pd.read_parquet(A.SAMPLES.in_run(s.out))
+    return {"stage_s": stage_s, "median_r2": {sp: summary[sp]["median_r2"] for sp in SPLITS if sp in summary},
+            "n_samples": len(samples), "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
+            "learner_params": dict(s.learner_params)}
+
+
+def _reference_forest(trees: int, seed: int, n_jobs: int):
+    from kgexpr.learn.engine import default_forest
+
+    f = default_forest(trees, random_state=seed)
+    f.set_params(n_jobs=n_jobs)
+    return f
+
+
+def phase_reference(args) -> dict:
+    """Per-gene sklearn forests (stage 1, then stage 2 on the protocol's out-of-bag stage-1 inputs), timed."""
+    from kgexpr import artifacts as A
+    from kgexpr import evaluate as ev
+    from kgexpr.rundir import RunDir
+    from kgexpr.stages import STAGES, StageContext
+    from kgexpr.stages.train import designs_for
+
+    s = _settings(args)
+    run = RunDir(s.out)
+    spec = STAGES[A.TRAIN]
+    ctx = StageContext(spec, s, run, {name: run.require(name) for name in spec.needs})
+    genes = ctx.read(A.TARGET_GENES)
+    _, designs = designs_for(ctx, genes)
+    results = A.train_results(run.stage_path(A.TRAIN))[args.reference_split]
+    models = [m for m in (args.reference_models.split(",") if args.reference_models else designs) if m in designs]
+    rng = np.random.default_rng(args.seed)
+    picked = np.sort(rng.choice(len(genes), size=min(args.reference_genes, len(genes)), replace=False))
+    out = {"split": args.reference_split, "genes": genes["entrez_id"].to_numpy()[picked].tolist(), "trees": args.reference_trees,
+           "models": {}}
+    for name in models:
+        r, d = results[name], designs[name]
+        X, Xt = d.X.to_numpy(np.float32), d.X_target
+        tr, te = r.train_index, r.test_index
+        rec = {"stage1_fit_s": [], "stage2_fit_s": [], "width_stage1": None, "width_stage2": None,
+               "reference_stage1_r2": [], "reference_r2": [], "engine_stage1_r2": [], "engine_r2": []}
+        for j in picked:
+            Xj = X if Xt is None else np.hstack([X, Xt[:, j, :].astype(np.float32)])
+            t = time.perf_counter()
+            rf = _reference_forest(args.reference_trees, s.seed, -1).fit(Xj[tr], r.y_train[:, j])
+            rec["stage1_fit_s"].append(time.perf_counter() - t)
+            p1 = rf.predict(Xj[te])
+            X2 = np.hstack([Xj[tr], r.stage1_oob.astype(np.float32)])
+            t = time.perf_counter()
+            rf2 = _reference_forest(args.reference_trees, s.seed + 1, -1).fit(X2, r.y_train[:, j])
+            rec["stage2_fit_s"].append(time.perf_counter() - t)
+            p2 = rf2.predict(np.hstack([Xj[te], r.stage1_test.astype(np.float32)]))
+            rec["width_stage1"], rec["width_stage2"] = Xj.shape[1], X2.shape[1]
+            y = r.y_test[:, [j]]
+            rec["reference_stage1_r2"].append(float(ev.r2_per_gene(y, p1[:, None])[0]))
+            rec["reference_r2"].append(float(ev.r2_per_gene(y, p2[:, None])[0]))
+            rec["engine_stage1_r2"].append(float(ev.r2_per_gene(y, r.stage1_test[:, [j]])[0]))
+            rec["engine_r2"].append(float(ev.r2_per_gene(y, r.stage2_test[:, [j]])[0]))
+        out["models"][name] = rec
+        print(f"  reference {name}: stage 1 {np.mean(rec['stage1_fit_s']):.0f} s, stage 2 "
+              f"{np.mean(rec['stage2_fit_s']):.0f} s per gene; R2 reference {np.median(rec['reference_r2']):.4f} "
+              f"engine {np.median(rec['engine_r2']):.4f}", flush=True)
+    return out
+
+
+def _child(args, phase: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "phase.json"
+        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--phase", phase, "--phase-out", str(out)], check=True)
+        return json.loads(out.read_text())
+
+
+def _reference_summary(ref: dict, protocol: dict) -> dict:
+    """Medians on the reference genes, and the reference protocol's time extrapolated to the full protocol."""
+    med = lambda v: round(float(np.median(v)), 4)  # noqa: E731
+    models = ref["models"]
+    per_gene_s = {m: float(np.mean(r["stage1_fit_s"]) + np.mean(r["stage2_fit_s"])) for m, r in models.items()}
+    mean_model_s = float(np.mean(list(per_gene_s.values())))
+    extrapolated = mean_model_s * PAPER_GENES * protocol["n_models"] * len(SPLITS)
+    return {
+        "reference_median_r2": {m: med(r["reference_r2"]) for m, r in models.items()},
+        "engine_median_r2_on_reference_genes": {m: med(r["engine_r2"]) for m, r in models.items()},
+        "reference_stage1_median_r2": {m: med(r["reference_stage1_r2"]) for m, r in models.items()},
+        "engine_stage1_median_r2_on_reference_genes": {m: med(r["engine_stage1_r2"]) for m, r in models.items()},
+        "reference_seconds_per_gene_and_model_measured": {m: round(v, 1) for m, v in per_gene_s.items()},
+        "reference_protocol_wall_s_EXTRAPOLATED": round(extrapolated, 0),
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--work", default=str(ROOT / "runs" / "paper-scale"), help="data and run directory of the bench")
+    p.add_argument("--samples", type=int, default=13_000)
+    p.add_argument("--graph-genes", type=int, default=3000)
+    p.add_argument("--pathways", type=int, default=150)
+    p.add_argument("--trees", type=int, default=None, help="trees per forest (default: kgexpr's)")
+    p.add_argument("--learner", default="rf-projected")
+    p.add_argument("--learner-param", action="append", help="NAME=VALUE for the learner (repeatable)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--skip-reference", action="store_true")
+    p.add_argument("--reference-genes", type=int, default=2)
+    p.add_argument("--reference-trees", type=int, default=300)
+    p.add_argument("--reference-models", default="", help="comma-separated models (default: all)")
+    p.add_argument("--reference-split", default="random", choices=SPLITS)
+    p.add_argument("--out", default=str(ROOT / "bench" / "results" / "paper_scale.json"))
+    p.add_argument("--phase", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--phase-out", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.phase:
+        fn = {"data": phase_data, "protocol": phase_protocol, "reference": phase_reference}[args.phase]
+        Path(args.phase_out).write_text(json.dumps(_measured(lambda: fn(args))))
+        return
+
+    print(f"== simulated data at the paper's size ({args.samples} samples)", flush=True)
+    data = _child(args, "data")
+    print("== protocol (load, features, train, evaluate; random + drug splits)", flush=True)
+    prot = _child(args, "protocol")
+    result = {
+        "machine": machine(), "settings": {k: v for k, v in vars(args).items() if not k.startswith("phase")},
+        "data": data, "n_samples": prot["n_samples"], "n_genes": PAPER_GENES,
+        "protocol_wall_s": prot["wall_s"], "protocol_cpu_s": prot["cpu_s"], "peak_rss_mb": prot["peak_rss_mb"],
+        "stage_s": prot["stage_s"], "median_r2": prot["median_r2"].get("random", {}),
+        "median_r2_drug_split": prot["median_r2"].get("drug", {}), "protocol": prot,
+    }
+    lines = [f"paper-scale protocol: {prot['n_samples']} samples x {PAPER_GENES} target genes, {prot['learner']} "
+             f"{prot['learner_params']} {prot['n_trees']} trees; {machine()['cpus']} CPUs",
+             f"  wall {prot['wall_s']:.0f} s, CPU {prot['cpu_s']:.0f} s, peak RSS {prot['peak_rss_mb']:.0f} MB; "
+             f"stages {prot['stage_s']}"]
+    for sp, med in prot["median_r2"].items():
+        lines.append(f"  median test R2 ({sp} split): " + ", ".join(f"{k} {v:.4f}" for k, v in med.items()))
+    if not args.skip_reference:
+        print(f"== reference: per-gene RandomForestRegressor({args.reference_trees}), {args.reference_genes} genes", flush=True)
+        ref = _child(args, "reference")
+        summ = _reference_summary(ref, prot)
+        result.update({"reference": ref, "reference_genes": ref["genes"], **summ})
+        lines.append(f"reference ({ref['split']} split, genes {ref['genes']}, {ref['trees']} trees, OOB stage-2 inputs):")
+        for m in summ["reference_median_r2"]:
+            lines.append(f"  {m:10s} reference {summ['reference_median_r2'][m]: .4f}  engine "
+                         f"{summ['engine_median_r2_on_reference_genes'][m]: .4f}  (stage 1: "
+                         f"{summ['reference_stage1_median_r2'][m]: .4f} / {summ['engine_stage1_median_r2_on_reference_genes'][m]: .4f})"
+                         f"  {summ['reference_seconds_per_gene_and_model_measured'][m]:.0f} s per gene, measured")
+        lines.append(f"  reference protocol (300 genes x all models x 2 stages x 2 splits): "
+                     f"{summ['reference_protocol_wall_s_EXTRAPOLATED']:.0f} s EXTRAPOLATED from the fits above")
+    write_result(result, lines, args.out)
+
+
+if __name__ == "__main__":
+    main()
