@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,23 +57,14 @@ def _run_dir(args) -> Path:
     return Path(args.work) / "run"
 
 
-def _learner_params(args) -> dict:
-    out = {}
-    for item in args.learner_param or []:
-        k, v = item.split("=", 1)
-        try:
-            out[k] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k] = v
-    return out
-
-
 def _settings(args):
+    from kgexpr.cli import _assignments  # the CLI's own NAME=VALUE parsing
     from kgexpr.settings import Settings
 
     kw = dict(out=_run_dir(args), data_dir=_data_dir(args), expression="lincs-l1000-demo", cell_line="MCF7",
               n_genes=PAPER_GENES, include_genes=(), splits=SPLITS, deploy=False, seed=args.seed,
-              learner=args.learner, learner_params=_learner_params(args))
+              learner=args.learner,
+              learner_params=_assignments(args.learner_param or [], "--learner-param", nested=False))
     if args.trees:
         kw["n_trees"] = args.trees
     return Settings(**kw).resolved().validate()
@@ -111,24 +101,17 @@ def phase_protocol(args) -> dict:
         execute(STAGES[name], s, run)
         stage_s[name] = round(time.perf_counter() - t, 1)
     summary = json.loads(A.EVALUATION_SUMMARY.in_run(s.out).read_text())
-    samples = pd.read_parquet(A.SAMPLES.in_run(s.out))
+    load = json.loads(A.LOAD_SUMMARY.in_run(s.out).read_text())
     return {"stage_s": stage_s, "median_r2": {sp: summary[sp]["median_r2"] for sp in SPLITS if sp in summary},
-            "n_samples": len(samples), "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
+            "n_samples": int(load["samples"]), "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
             "learner_params": dict(s.learner_params)}
-
-
-def _reference_forest(trees: int, seed: int, n_jobs: int):
-    from kgexpr.learn.engine import default_forest
-
-    f = default_forest(trees, random_state=seed)
-    f.set_params(n_jobs=n_jobs)
-    return f
 
 
 def phase_reference(args) -> dict:
     """Per-gene sklearn forests (stage 1, then stage 2 on the protocol's out-of-bag stage-1 inputs), timed."""
     from kgexpr import artifacts as A
     from kgexpr import evaluate as ev
+    from kgexpr.learn.engine import default_forest
     from kgexpr.rundir import RunDir
     from kgexpr.stages import STAGES, StageContext
     from kgexpr.stages.train import designs_for
@@ -154,12 +137,12 @@ def phase_reference(args) -> dict:
         for j in picked:
             Xj = X if Xt is None else np.hstack([X, Xt[:, j, :].astype(np.float32)])
             t = time.perf_counter()
-            rf = _reference_forest(args.reference_trees, s.seed, -1).fit(Xj[tr], r.y_train[:, j])
+            rf = default_forest(args.reference_trees, s.seed).set_params(n_jobs=-1).fit(Xj[tr], r.y_train[:, j])
             rec["stage1_fit_s"].append(time.perf_counter() - t)
             p1 = rf.predict(Xj[te])
             X2 = np.hstack([Xj[tr], r.stage1_oob.astype(np.float32)])
             t = time.perf_counter()
-            rf2 = _reference_forest(args.reference_trees, s.seed + 1, -1).fit(X2, r.y_train[:, j])
+            rf2 = default_forest(args.reference_trees, s.seed + 1).set_params(n_jobs=-1).fit(X2, r.y_train[:, j])
             rec["stage2_fit_s"].append(time.perf_counter() - t)
             p2 = rf2.predict(np.hstack([Xj[te], r.stage1_test.astype(np.float32)]))
             rec["width_stage1"], rec["width_stage2"] = Xj.shape[1], X2.shape[1]

@@ -116,22 +116,25 @@ def run(ctx: StageContext) -> None:
                         todo.append((split, k, name))
         # as many (split, fold, model) fits in one pool as the memory budget allows: fewer rounds that wait
         # for their slowest fit, and two cores busy until the end
-        for group in _rounds(todo, lambda item: designs[item[2]].X.shape[1] * len(samples) * 8 * 1.1):
-            problems, stores = {}, {}
+        tag = {item: f"{item[0]}__{item[2]}__fold{item[1]:02d}" for item in todo}  # a fit's block-store prefix
+        for group in _rounds(todo, lambda item: designs[item[2]].X.size * 8):
+            problems, stores, arrays = {}, {}, {}
             for split, k, name in group:
                 tr, te = folds[split][k]
-                tag = f"{split}__{name}__fold{k:02d}"
-                stores[tag] = NpzBlockStore(partial / "blocks", tag)
-                X, Xt = designs[name].X.to_numpy(np.float64), designs[name].X_target
-                problems[tag] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
-                                            None if Xt is None else Xt[te], store=stores[tag])
+                if name not in arrays:  # one conversion per model, shared by its splits and folds
+                    arrays[name] = designs[name].X.to_numpy(np.float64)
+                X, Xt = arrays[name], designs[name].X_target
+                store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
+                problems[tag[split, k, name]] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
+                                                            None if Xt is None else Xt[te], store=store)
+            del arrays
             fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
                                     targets_per_model=per_model, stage2_importances="extra",
                                     on_block_done=lambda name, genes, r: advance(len(genes)))
             for split, k, name in group:
                 tr, te = folds[split][k]
-                tag = f"{split}__{name}__fold{k:02d}"
-                s1, s2 = fitted[tag].stage1, fitted[tag].stage2
+                key = tag[split, k, name]
+                s1, s2 = fitted[key].stage1, fitted[key].stage2
                 importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
                 A.TrainResult(
                     genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
@@ -139,8 +142,8 @@ def run(ctx: StageContext) -> None:
                     stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
                     n_features=np.array([designs[name].X.shape[1]]),
                 ).save(A.train_fold_result(split, name, k).path(partial))
-                stores[tag].clear()
-                del fitted[tag], problems[tag]
+                stores[key].clear()
+                del fitted[key], problems[key]  # free each fit's arrays as soon as it is saved
     for split, split_fold_list in folds.items():
         for name in models:
             parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
