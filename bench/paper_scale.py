@@ -120,7 +120,7 @@ def phase_reference(args) -> dict:
     run = RunDir(s.out)
     spec = STAGES[A.TRAIN]
     ctx = StageContext(spec, s, run, {name: run.require(name) for name in spec.needs})
-    genes = ctx.read(A.TARGET_GENES)
+    genes = A.TARGET_GENES.read(run.stage_path(A.TRAIN))  # the trained run's own genes
     _, designs = designs_for(ctx, genes)
     results = A.train_results(run.stage_path(A.TRAIN))[args.reference_split]
     models = [m for m in (args.reference_models.split(",") if args.reference_models else designs) if m in designs]
@@ -165,6 +165,21 @@ def _child(args, phase: str) -> dict:
         return json.loads(out.read_text())
 
 
+PROTOCOL_SETTINGS = ("work", "samples", "graph_genes", "pathways", "trees", "learner", "learner_param", "seed")
+
+
+def _reused_protocol(args) -> tuple[dict, dict]:
+    """The data and protocol figures of an earlier run of this bench with the same settings (for --reuse-protocol)."""
+    old = json.loads(Path(args.out).read_text())
+    mine = {k: v for k, v in vars(args).items() if k in PROTOCOL_SETTINGS}
+    theirs = {k: old["settings"].get(k) for k in PROTOCOL_SETTINGS}
+    if mine != theirs:
+        diff = {k: (theirs[k], mine[k]) for k in PROTOCOL_SETTINGS if theirs[k] != mine[k]}
+        raise SystemExit(f"--reuse-protocol: {args.out} was measured with other settings (then, now): {diff}")
+    print(f"== protocol: reusing {args.out} (measured earlier) and its run in {_run_dir(args)}", flush=True)
+    return old["data"], old["protocol"]
+
+
 def _reference_summary(ref: dict, protocol: dict) -> dict:
     """Medians on the reference genes, and the reference protocol's time extrapolated to the full protocol."""
     med = lambda v: round(float(np.median(v)), 4)  # noqa: E731
@@ -193,6 +208,8 @@ def main(argv=None):
     p.add_argument("--learner-param", action="append", help="NAME=VALUE for the learner (repeatable)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--skip-reference", action="store_true")
+    p.add_argument("--reuse-protocol", action="store_true",
+                   help="take the protocol's figures from --out and its run from --work (same settings) instead of re-running it")
     p.add_argument("--reference-genes", type=int, default=2)
     p.add_argument("--reference-trees", type=int, default=300)
     p.add_argument("--reference-models", default="", help="comma-separated models (default: all)")
@@ -207,10 +224,13 @@ def main(argv=None):
         Path(args.phase_out).write_text(json.dumps(_measured(lambda: fn(args))))
         return
 
-    print(f"== simulated data at the paper's size ({args.samples} samples)", flush=True)
-    data = _child(args, "data")
-    print("== protocol (load, features, train, evaluate; random + drug splits)", flush=True)
-    prot = _child(args, "protocol")
+    if args.reuse_protocol:
+        data, prot = _reused_protocol(args)
+    else:
+        print(f"== simulated data at the paper's size ({args.samples} samples)", flush=True)
+        data = _child(args, "data")
+        print("== protocol (load, features, train, evaluate; random + drug splits)", flush=True)
+        prot = _child(args, "protocol")
     result = {
         "machine": machine(), "settings": {k: v for k, v in vars(args).items() if not k.startswith("phase")},
         "data": data, "n_samples": prot["n_samples"], "n_genes": PAPER_GENES,

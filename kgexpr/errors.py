@@ -26,6 +26,10 @@ class BackendError(KgexprError):
     """A graph backend could not be reached or refused a request."""
 
 
+class BackendUnreachable(BackendError):
+    """The graph server does not answer (down, wrong address): finished stages may still be reused."""
+
+
 def suggest(name: str, known) -> str:
     """'did you mean X?' (the closest known name, when one is close), then the full list."""
     import difflib

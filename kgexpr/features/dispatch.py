@@ -52,7 +52,7 @@ NEO4J_GDS = Implementation(
     "neo4j-gds",
     can_run=in_database.has_gds,
     compute=lambda view, store, name, rows, panel, seed, params: in_database.gds_embedding(
-        store, name, rows, seed, params),
+        store, view, name, rows, seed, params),
     why_not=in_database.no_gds_note,
 )
 PYTHON = Implementation(

@@ -12,15 +12,17 @@ GDS projection
     parallel relationships (an INTERACTS pair in several pathways, A->B and B->A) and self-loops,
     so GDS would embed a different graph from the GraphView every other feature uses. The
     Cypher projection yields exactly that graph: undirected, simple, isolated nodes included.
-    The only Cypher not in ``cypher/`` is what the ``graphdatascience`` client generates for
-    its own calls (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.graph.drop``).
+    Nodes enter as their position in the GraphView (sorted ``Label:key`` ids), so GDS numbers and
+    seeds them by the graph's content: two loads of the same graph in any order give the same
+    embeddings. The projection is named ``kgexpr-<first 16 hex of the graph hash>``, made once per
+    connection (the three GDS methods share it) and dropped when the store closes, at the end of
+    the features stage. The only Cypher not in ``cypher/`` is what the ``graphdatascience`` client
+    generates for its own calls (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.graph.*``).
 """
 
 from __future__ import annotations
 
 import sys
-import uuid
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -28,6 +30,7 @@ import pandas as pd
 
 from kgexpr.graph.cypher import load_query
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS
+from kgexpr.graph.view import graph_hash
 
 __all__ = ["CYPHER_QUERIES", "GDS_METHODS", "is_neo4j", "has_gds", "no_gds_note", "cypher_similarity", "gds_embedding"]
 
@@ -91,8 +94,32 @@ def cypher_similarity(store, name: str, rows: list[str], panel: list[str] | None
     return pd.DataFrame(np.ascontiguousarray(S[np.ix_(ri, pj)]), index=pd.Index(rows), columns=pd.Index(panel_ids))
 
 
-def gds_embedding(store, name: str, rows: list[str], seed: int, params: dict) -> pd.DataFrame:
-    """DeepWalk / node2vec / FastRP with GDS on a throw-away projection; rows x d0.."""
+def projection_name(view) -> str:
+    """The GDS graph a run's embeddings use: named by the graph's content, so equal names hold equal graphs."""
+    return f"kgexpr-{graph_hash(view)[:16]}"
+
+
+def knowledge_projection(store, view):
+    """The knowledge graph in GDS, projected once per connection and dropped when the store closes."""
+    gds = store.gds()
+    name = projection_name(view)
+
+    def project():
+        eid = store.resolve_nodes(list(view.nodes))
+        rank = {eid[n]: i for i, n in enumerate(view.nodes)}  # the view's order: content, not load history
+        with store.errors(f"projecting the knowledge graph into GDS as {name}"):
+            if gds.graph.exists(name):  # same name, same content: left by a run that did not close
+                return gds.graph.get(name)
+            return gds.graph.project.cypher(
+                load_query("gds/project_knowledge_graph"), graph_name=name,
+                labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES), rank=rank,
+            ).graph
+
+    return store.projection(name, project)
+
+
+def gds_embedding(store, view, name: str, rows: list[str], seed: int, params: dict) -> pd.DataFrame:
+    """DeepWalk / node2vec / FastRP with GDS on the run's projection; rows x d0.."""
     p = params
     dim = int(p["dim"])
     if dim < 1:
@@ -103,42 +130,29 @@ def gds_embedding(store, name: str, rows: list[str], seed: int, params: dict) ->
     gds = store.gds()
     if gds is None:
         raise RuntimeError(f"Neo4j at {store.uri} has no Graph Data Science plugin")  # dispatch checks first
-    store.resolve_nodes(list(dict.fromkeys(rows)))  # unknown rows fail before any projection
-    graph_name = f"kgexpr-{name}-{uuid.uuid4().hex}"
-    try:
-        with store.errors(f"projecting the knowledge graph into GDS for {name}"):
-            G = gds.graph.project.cypher(
-                load_query("gds/project_knowledge_graph"), graph_name=graph_name,
-                labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES),
-            ).graph
-        with store.errors(f"computing {name} with GDS"):
-            if name == "fastrp":
-                emb = gds.fast_rp.stream(
-                    G, embedding_dimension=dim,
-                    iteration_weights=[float(w) for w in p["iteration_weights"]],
-                    normalization_strength=float(p["normalization_strength"]),
-                    node_self_influence=float(p["self_influence"]),
-                    random_seed=seed, concurrency=1,
-                )
-            else:
-                return_factor, in_out_factor = (1.0, 1.0) if name == "deepwalk" else (float(p["p"]), float(p["q"]))
-                emb = gds.node2vec.stream(
-                    G, embedding_dimension=dim, walk_length=int(p["walk_length"]),
-                    walks_per_node=int(p["walks_per_node"]), window_size=int(p["window"]),
-                    iterations=int(p["epochs"]), negative_sampling_rate=int(p["negative"]),
-                    return_factor=return_factor, in_out_factor=in_out_factor,
-                    random_seed=seed, concurrency=1,
-                )
-            nids = emb["nodeId"].astype(int).tolist()
-            ids = {int(r["nid"]): r["node_id"] for r in store.read("gds/node_ids", node_ids=nids)}
-    finally:
-        try:
-            gds.graph.drop(graph_name, fail_if_missing=False)
-        except Exception as e:  # never hide the original error; a leftover projection is only memory
-            warnings.warn(f"could not drop GDS graph {graph_name}: {_first_line(e)}", stacklevel=2)
-    Y = np.asarray(emb["embedding"].tolist(), dtype=np.float64).reshape(len(emb), dim)
-    index = pd.Index([ids[int(n)] for n in emb["nodeId"]])
-    pos = index.get_indexer(pd.Index(rows))
-    if (pos < 0).any():
+    pos = view.nodes.get_indexer(pd.Index(rows))
+    if (pos < 0).any():  # unknown rows fail before any projection
         raise KeyError(f"nodes not in graph: {[r for r, k in zip(rows, pos) if k < 0][:5]}")
+    G = knowledge_projection(store, view)
+    with store.errors(f"computing {name} with GDS"):
+        if name == "fastrp":
+            emb = gds.fast_rp.stream(
+                G, embedding_dimension=dim,
+                iteration_weights=[float(w) for w in p["iteration_weights"]],
+                normalization_strength=float(p["normalization_strength"]),
+                node_self_influence=float(p["self_influence"]),
+                random_seed=seed, concurrency=1,
+            )
+        else:
+            return_factor, in_out_factor = (1.0, 1.0) if name == "deepwalk" else (float(p["p"]), float(p["q"]))
+            emb = gds.node2vec.stream(
+                G, embedding_dimension=dim, walk_length=int(p["walk_length"]),
+                walks_per_node=int(p["walks_per_node"]), window_size=int(p["window"]),
+                iterations=int(p["epochs"]), negative_sampling_rate=int(p["negative"]),
+                return_factor=return_factor, in_out_factor=in_out_factor,
+                random_seed=seed, concurrency=1,
+            )
+    # the stream's node ids are the ranks the projection was given: positions in the view
+    Y = np.zeros((len(view.nodes), dim))
+    Y[emb["nodeId"].astype(np.int64).to_numpy()] = np.asarray(emb["embedding"].tolist(), dtype=np.float64).reshape(len(emb), dim)
     return pd.DataFrame(np.ascontiguousarray(Y[pos]), index=pd.Index(rows), columns=columns)

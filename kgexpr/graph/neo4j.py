@@ -34,12 +34,13 @@ must not be null (Neo4j cannot MERGE on a null).
 from __future__ import annotations
 
 import re
+import warnings
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 import pandas as pd
 
-from kgexpr.errors import BackendError, KgexprError
+from kgexpr.errors import BackendError, BackendUnreachable, KgexprError
 from kgexpr.graph.cypher import load_query, query_names
 from kgexpr.graph.neo4j_values import frame_from_props, plain_column, property_maps, to_plain
 from kgexpr.graph.schema import (
@@ -117,6 +118,7 @@ class Neo4jStore(GraphStore):
         self._schema_ready = False
         self._gds = None
         self._gds_present: bool | None = None
+        self._projections: dict[str, object] = {}  # GDS graphs this connection projected, dropped on close
         self._driver = None
         scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
         if scheme not in _SCHEMES:
@@ -154,7 +156,7 @@ class Neo4jStore(GraphStore):
             m = re.search(r"reason (.*)\)\s*$", str(e).strip().replace("\n", " "))
             reason = m.group(1) if m else _first_line(e)
             reason = re.sub(r"^\[Errno -?\d+\]\s*", "", reason)
-            return BackendError(
+            return BackendUnreachable(
                 f"cannot connect to Neo4j at {self.uri}: {reason} "
                 "(is the server running? `kgexpr neo4j start` starts a local one)"
             )
@@ -162,7 +164,7 @@ class Neo4jStore(GraphStore):
             db = self.database or "the default database"
             return BackendError(f"Neo4j at {self.uri} refused to open {db}: {_first_line(e.message or e)}")
         if isinstance(e, (_n4j_exc.DriverError, OSError)):
-            return BackendError(f"cannot connect to Neo4j at {self.uri}: {_first_line(e)}")
+            return BackendUnreachable(f"cannot connect to Neo4j at {self.uri}: {_first_line(e)}")
         return e
 
     @contextmanager
@@ -456,6 +458,33 @@ class Neo4jStore(GraphStore):
             )
         return nodes, pd.concat(frames, ignore_index=True)
 
+    def count_edges(self, rel_type: str, where: dict) -> int:
+        if rel_type == "ASSOCIATED_WITH" and set(where) == {"run_id"}:
+            with self.errors("counting a run's associations"):
+                return int(self.read("read/count_run_associations", run_id=to_plain(where["run_id"]))[0]["n"])
+        return super().count_edges(rel_type, where)
+
+    def record_load(self, load_key: str, graph_hash: str, counts: dict[str, int]) -> None:
+        import json
+
+        import kgexpr
+
+        with self.errors("recording the load in the database"):
+            params = {"load_key": load_key, "graph_hash": graph_hash, "counts": json.dumps(counts, sort_keys=True),
+                      "kgexpr": kgexpr.__version__}
+            self.driver.execute_query(load_query("admin/record_load"), parameters_=params, database_=self.database)
+
+    def load_record(self, load_key: str) -> dict:
+        """The database's record of ``load_key`` ({} when it holds none: wiped, or loaded elsewhere)."""
+        import json
+
+        with self.errors("reading the load record"):
+            recs = self.read("read/load_record", load_key=load_key)
+        if not recs:
+            return {}
+        r = recs[0]
+        return {"graph_hash": r["graph_hash"], "counts": json.loads(r["counts"] or "{}"), "loaded_at": r["loaded_at"]}
+
     # ---- what in-database feature computations need -----------------------------------------
 
     def resolve_nodes(self, ids: Iterable[str]) -> dict[str, str]:
@@ -508,6 +537,20 @@ class Neo4jStore(GraphStore):
                 self._gds = GraphDataScience(self.driver, database=self.database, arrow=False, show_progress=False)
         return self._gds
 
+    def projection(self, name: str, project):
+        """The GDS graph ``name``: made by ``project()`` on first use, kept while this store is open."""
+        if name not in self._projections:
+            self._projections[name] = project()
+        return self._projections[name]
+
+    def _drop_projections(self) -> None:
+        for name in list(self._projections):
+            try:
+                self._gds.graph.drop(name, fail_if_missing=False)
+            except Exception as e:  # never hide the error that closes the store; a leftover projection is only memory
+                warnings.warn(f"could not drop GDS graph {name}: {_first_line(e)}", stacklevel=2)
+        self._projections.clear()
+
     # ---- whole-database operations --------------------------------------------------------------
 
     def flush(self) -> None:
@@ -521,6 +564,8 @@ class Neo4jStore(GraphStore):
     # ---- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._projections and self._gds is not None and self._driver is not None:
+            self._drop_projections()
         if self._driver is not None:
             self._driver.close()
             self._driver = None

@@ -118,6 +118,23 @@ class GraphStore(ABC):
         edges = pd.concat(edge_frames, ignore_index=True)
         return nodes, edges
 
+    def count_edges(self, rel_type: str, where: dict) -> int:
+        """Relationships of a type whose properties equal ``where``, as the store holds them now."""
+        df = self.edges(rel_type)
+        mask = pd.Series(True, index=df.index)
+        for k, v in where.items():
+            mask &= df[k] == v if k in df.columns else False
+        return int(mask.sum())
+
+    # ---- what a load leaves in the store, for later stages to check --------------------------
+
+    def record_load(self, load_key: str, graph_hash: str, counts: dict[str, int]) -> None:
+        """Keep what a load wrote where it wrote it (the embedded store lives in the load's own folder: nothing to keep)."""
+
+    def load_record(self, load_key: str) -> dict | None:
+        """What :meth:`record_load` kept for ``load_key``; None when the store keeps no records."""
+        return None
+
     def graph_view(self) -> GraphView:
         """The knowledge graph as the :class:`GraphView` every feature method reads."""
         nodes, edges = self.export()

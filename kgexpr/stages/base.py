@@ -12,12 +12,14 @@ reads and writes only :mod:`kgexpr.artifacts`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import kgexpr
 from kgexpr.artifacts import Artifact
+from kgexpr.errors import BackendUnreachable
 from kgexpr.progress import console
 from kgexpr.rundir import RunDir, Stage, stable_hash
 from kgexpr.settings import Settings, neo4j_password
@@ -33,6 +35,9 @@ class StageSpec:
     uses_backend: bool = False
     prepare: Callable[["StageContext"], dict] | None = None
     finish: Callable[["StageContext"], None] | None = None  # after the stage folder is in place
+    # why a finished stage with the same key must run again (what it wrote outside the run directory is
+    # gone, e.g. from the database), or None when it still holds
+    still_valid: Callable[["StageContext", Stage], str | None] | None = None
     description: str = ""
 
 
@@ -73,7 +78,7 @@ class StageContext:
         if self._store is None:
             from kgexpr.artifacts import GRAPH, LOAD
 
-            if embedded_path is None:
+            if embedded_path is None and self.settings.backend == "embedded":
                 embedded_path = GRAPH.path(self.needs[LOAD].path)
             self._store = open_graph_store(self.settings, embedded_path)
         return self._store
@@ -107,17 +112,48 @@ def key_parts(spec: StageSpec, s: Settings, needs: dict[str, Stage], inputs: dic
     }
 
 
+def reusable_offline(spec: StageSpec, s: Settings, run: RunDir, needs: dict[str, Stage]) -> Stage | None:
+    """The finished stage when the graph server is down and everything but the graph agrees with it.
+
+    A fully cached run then still reports (train, evaluate and deploy read local files only); what
+    the graph holds cannot be checked, and the caller says so.
+    """
+    m = run.manifest(spec.name)
+    if m is None:
+        return None
+    now = key_parts(spec, s, needs, {})
+    same = all(json.loads(json.dumps(now[k], default=str)) == m.get(k)
+               for k in ("code_version", "kgexpr", "params", "needs", "backend"))
+    return Stage(spec.name, run.stage_path(spec.name), m, reused=True) if same else None
+
+
 def execute(spec: StageSpec, s: Settings, run: RunDir) -> Stage:
     """Run one stage whose needs are done, or reuse it when its key is unchanged."""
     needs = {name: run.require(name) for name in spec.needs}
     ctx = StageContext(spec, s, run, needs)
     try:
-        inputs = spec.prepare(ctx) if spec.prepare is not None else {}
+        try:
+            inputs = spec.prepare(ctx) if spec.prepare is not None else {}
+        except BackendUnreachable as e:  # the key needs the graph: reuse what agrees with everything else
+            if (done := reusable_offline(spec, s, run, needs)) is None:
+                raise
+            console.print(f"[yellow]{spec.name}: reused ({done.path}) without checking the graph: {e}[/]")
+            return done
         parts = key_parts(spec, s, needs, inputs)
         ctx.key = stable_hash(parts)
-        if (done := run.done(spec.name, ctx.key)) is not None:
+        done = run.done(spec.name, ctx.key)
+        why = None
+        if done is not None and spec.still_valid is not None:
+            try:
+                why = spec.still_valid(ctx, done)
+            except BackendUnreachable as e:
+                console.print(f"[yellow]{spec.name}: reused ({done.path}) without checking the graph: {e}[/]")
+                return done
+        if done is not None and why is None:
             console.print(f"{spec.name}: reused ({done.path})")
             return done
+        if done is not None:
+            console.print(f"[yellow]{spec.name}: running again: {why}[/]")
         with run.writing(spec.name, ctx.key, parts, seed=s.seed) as (tmp, info):
             ctx.out, ctx.info = tmp, info
             spec.run(ctx)

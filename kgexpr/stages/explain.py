@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kgexpr import artifacts as A
+from kgexpr.errors import KgexprError
 from kgexpr.progress import console
 from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
@@ -39,15 +40,30 @@ def run(ctx: StageContext) -> None:
     ctx.write(A.ASSOCIATIONS_CSV, out)
     rid = run_id(s, ctx.needs[A.TRAIN].key)
     store = ctx.store()
-    written = store.replace_edges(LEARNED_EDGE, assoc, where={"run_id": rid})
+    merged = store.replace_edges(LEARNED_EDGE, assoc, where={"run_id": rid})
     store.flush()
+    written = store.count_edges(LEARNED_EDGE, {"run_id": rid})  # read back: what the graph holds, not what was sent
+    if written != merged:
+        raise KgexprError(f"explain: sent {merged} {LEARNED_EDGE} edges (run_id={rid}) but the {s.backend} graph "
+                          f"holds {written}; re-run to write them again")
     n_edges = len(store.edges(LEARNED_EDGE))
     ctx.info.update({"run_id": rid, "written": int(written), "associated_with_edges": int(n_edges), "split": split,
                      "top_k": s.top_k})
-    console.print(f"explain: wrote {written} {LEARNED_EDGE} edges (run_id={rid}) into the {s.backend} graph")
+    console.print(f"explain: the {s.backend} graph holds {written} {LEARNED_EDGE} edges of run_id={rid} (read back)")
+
+
+def still_valid(ctx: StageContext, done) -> str | None:
+    """The run's edges must still be in the graph (a wipe or another load may have removed them)."""
+    info = done.manifest.get("info", {})
+    rid, want = info.get("run_id"), info.get("written")
+    have = ctx.store().count_edges(LEARNED_EDGE, {"run_id": rid})
+    if have != want:
+        return f"the graph holds {have} of the {want} {LEARNED_EDGE} edges this run wrote (run_id={rid})"
+    return None
 
 
 STAGE = StageSpec(
     name=A.EXPLAIN, needs=(A.LOAD, A.TRAIN), version=1, params=params, run=run, uses_backend=True,
+    still_valid=still_valid,
     description="learned gene->gene associations, written back to the graph",
 )

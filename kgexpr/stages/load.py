@@ -108,7 +108,12 @@ def params(s: Settings) -> dict:
 
 
 def prepare(ctx: StageContext) -> dict:
-    """The data files this load reads, fingerprinted (a changed file is a changed load)."""
+    """The data files this load reads, fingerprinted (a changed file is a changed load).
+
+    A graph server is reached first, so a wrong address or a stopped server fails before any parsing.
+    """
+    if ctx.settings.backend != "embedded":
+        ctx.store()
     data = resolve_data(ctx.settings)
     es = pick_expression(data.catalog, ctx.settings, say=True)
     ctx.state.update(data=data, expression=es)
@@ -126,6 +131,7 @@ def selection_of(s: Settings):
 def run(ctx: StageContext) -> None:
     from kgexpr.features.chemistry import compute_descriptors, describe
     from kgexpr.graph.build import assemble, load_gene_ids, load_into
+    from kgexpr.graph.view import graph_hash
     from kgexpr.learn.scaling import fit_transform, resolve_scaling
     from kgexpr.sources import lincs
     from kgexpr.sources.expression_sets import load_expression
@@ -166,6 +172,9 @@ def run(ctx: StageContext) -> None:
             store.clear()
         counts = load_into(store, kg)
         store.flush()
+        prog.step("recording the load", "graph hash and counts, in the store")
+        ghash = graph_hash(store.graph_view())
+        store.record_load(ctx.key, ghash, store.counts())
         if counts.get("Gene", 0) > len(kg.genes):
             console.print(
                 f"[yellow]load: the {s.backend} store holds {counts['Gene']} genes, more than the "
@@ -183,7 +192,7 @@ def run(ctx: StageContext) -> None:
         "kind": es.kind, "expression": str(es.path), "cell_line": cell, "scaling": scaling,
         "file_signatures": loaded.file_signatures, "samples": int(len(sel.samples)), "genes": int(sel.values.shape[1]),
         "perturbagens": int(sel.samples["pert_id"].nunique()), "notes": list(loaded.notes), "counts": counts,
-        "sources": kg.report, "structures": chem,
+        "sources": kg.report, "structures": chem, "graph_hash": ghash,
     }
     ctx.write(A.LOAD_SUMMARY, summary)
     ctx.info.update(summary)
@@ -195,7 +204,25 @@ def run(ctx: StageContext) -> None:
                   f"{summary['genes']} genes ({where}; scaling {scaling}); graph {counts}")
 
 
+def still_valid(ctx: StageContext, done) -> str | None:
+    """A load is only as good as the database still holding it: its record there, and the same graph."""
+    from kgexpr.graph.view import graph_hash
+
+    s = ctx.settings
+    if s.backend == "embedded":
+        return None  # the graph lives in the load's own folder
+    store = ctx.store()
+    record = store.load_record(ctx.key)
+    where = f"the {s.backend} database at {s.neo4j_uri}"
+    if not record:
+        return f"{where} holds no record of this load (emptied, or another database)"
+    if graph_hash(store.graph_view()) != record["graph_hash"]:
+        return f"the knowledge graph in {where} changed since this load (another load, or a deletion)"
+    return None
+
+
 STAGE = StageSpec(
     name=A.LOAD, needs=(), version=3, params=params, prepare=prepare, run=run, uses_backend=True,
+    still_valid=still_valid,
     description="parse KEGG / drug targets / cell-line mutations / LINCS, build the graph",
 )
