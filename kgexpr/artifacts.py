@@ -124,6 +124,8 @@ GENES = Artifact(LOAD, "genes.parquet", "the expression genes: entrez_id, symbol
 PERT_TO_DRUG = Artifact(LOAD, "pert_to_drug.parquet", "LINCS pert_id -> Drug node key", index=False)
 DESCRIPTORS = Artifact(LOAD, "descriptors.parquet", "drug descriptors per pert_id (when pert info exists)")
 LOAD_SUMMARY = Artifact(LOAD, "summary.json", "what was loaded: data, cell line, counts, source report")
+DRUG_MERGES = Artifact(LOAD, "drug_merges.csv", "source drug rows merged into one Drug node (key, member, matched by), "
+                       "and the names left ambiguous", index=False)
 
 # ------------------------------------------------------------------------------ features
 

@@ -43,6 +43,8 @@ def common_options(fn):
         click.option("--neo4j-uri", default=None,
                      help="Bolt URI (default $NEO4J_URI or bolt://127.0.0.1:7687); password from $NEO4J_PASSWORD."),
         click.option("--neo4j-user", default=None, help="Neo4j user (default $NEO4J_USER or neo4j)."),
+        click.option("--neo4j-database", default=None,
+                     help="Neo4j database (default $NEO4J_DATABASE, else the server's default database)."),
         click.option("--neo4j-clear", is_flag=True,
                      help="Empty the graph store before loading (otherwise the load merges into what is there)."),
         click.option("--seed", type=int, default=D("seed"), show_default=True,
@@ -114,6 +116,9 @@ def model_options(fn):
                           "the auto splits."),
         click.option("--permute-graph-features", "permute_features", is_flag=True,
                      help="Negative control: shuffle the graph features across drugs before training."),
+        click.option("--write-features", is_flag=True,
+                     help="Neo4j: also write each embedding (deepwalk, node2vec, fastrp, laplacian, lle) into the "
+                          "graph as a node property <method>_<key>; (:KgexprFeatures) nodes list them."),
         click.option("--no-deploy", "no_deploy", is_flag=True,
                      help="Skip fitting the deployable models on all samples (used by 'kgexpr predict')."),
         click.option("--n-jobs", type=int, default=D("n_jobs"), show_default=True,
@@ -160,7 +165,8 @@ def settings_from(kw: dict) -> Settings:
     """The command's options as checked, environment-resolved Settings."""
     values = dict(out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False), backend=kw["backend"],
                   neo4j_uri=kw.get("neo4j_uri"), neo4j_user=kw.get("neo4j_user"), seed=kw["seed"],
-                  neo4j_clear=kw.get("neo4j_clear", False), run_id=kw.get("run_id"))
+                  neo4j_database=kw.get("neo4j_database"), neo4j_clear=kw.get("neo4j_clear", False),
+                  run_id=kw.get("run_id"))
     if "cell_line" in kw:
         values.update(
             expression=kw.get("expression"), cell_line=kw["cell_line"], features=_split_names(kw["features"]),
@@ -174,6 +180,7 @@ def settings_from(kw: dict) -> Settings:
             descriptors=kw["descriptors"], fingerprint_bits=kw["fingerprint_bits"],
             fingerprint_radius=kw["fingerprint_radius"], folds=kw.get("folds"),
             permute_features=kw.get("permute_features", False), deploy=not kw.get("no_deploy", False),
+            write_features=kw.get("write_features", False),
         )
     if "top" in kw:
         values["top_k"] = kw["top"]

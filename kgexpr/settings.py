@@ -56,6 +56,7 @@ class Settings:
     folds: int | None = None  # None: DEFAULT_FOLDS for cv; given with per-dose data, adds cv to auto
     test_size: float = 0.25
     permute_features: bool = False  # negative control: graph feature rows shuffled across drugs
+    write_features: bool = False  # neo4j: embeddings also written as node properties <method>_<key>
     deploy: bool = True  # also fit every model on all samples, for kgexpr predict
     learner: str = "rf-projected"
     learner_params: Mapping[str, Any] = field(default_factory=dict)
@@ -73,7 +74,7 @@ class Settings:
         return f.default_factory() if callable(f.default_factory) else f.default
 
     def resolved(self, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Fill the Neo4j address from the environment (the one place kgexpr reads ``NEO4J_URI`` / ``NEO4J_USER``)
+        """Fill the Neo4j address from the environment (the one place kgexpr reads ``NEO4J_URI`` / ``NEO4J_USER`` / ``NEO4J_DATABASE``)
         and the trees from the learner when none were given."""
         from kgexpr.learn.learners import LEARNERS
 
@@ -86,6 +87,7 @@ class Settings:
             n_trees=trees,
             neo4j_uri=self.neo4j_uri or env.get("NEO4J_URI") or DEFAULT_NEO4J_URI,
             neo4j_user=self.neo4j_user or env.get("NEO4J_USER") or DEFAULT_NEO4J_USER,
+            neo4j_database=self.neo4j_database or env.get("NEO4J_DATABASE") or None,
         )
 
     def backend_address(self) -> dict:
@@ -106,6 +108,8 @@ class Settings:
             raise KgexprError("internal: settings were not resolved (Settings.resolved())")
         if self.seed < 0:
             raise KgexprError(f"--seed {self.seed}: must be 0 or more")
+        if self.write_features and self.backend != "neo4j":
+            raise KgexprError("--write-features writes node properties into Neo4j: use it with --backend neo4j")
         methods = available_methods()
         if not self.features:
             raise KgexprError(f"--features: name at least one of {', '.join(methods)}")

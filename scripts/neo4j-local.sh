@@ -3,9 +3,17 @@
 # (scripts/neo4j/pom.xml) -- no Docker, no tarball download, nothing binary in the repo.
 #
 #   scripts/neo4j-local.sh install   fetch jars (cached in ~/.m2) into $KGEXPR_NEO4J_HOME/{lib,plugins}
-#   scripts/neo4j-local.sh start     write conf, set the initial password, launch, wait for Bolt
+#   scripts/neo4j-local.sh start     write conf, set the initial password, launch, wait until it is usable
 #   scripts/neo4j-local.sh stop      SIGTERM, wait, SIGKILL after NEO4J_STOP_TIMEOUT
-#   scripts/neo4j-local.sh status    prints running/stopped; exit 0 when running, 3 when stopped
+#   scripts/neo4j-local.sh status    prints running/stopped (+ the Browser URL); exit 0 when running, 3 when stopped
+#
+# start refuses to launch when the Bolt or HTTP port on 127.0.0.1 is already taken. It prints
+# "started" only once, within NEO4J_START_TIMEOUT: Bolt answers a handshake; with HTTP on, the
+# Neo4j Browser answers 200 at http://127.0.0.1:$NEO4J_HTTP_PORT/browser/ and GDS answers
+# `RETURN gds.version()` over the HTTP transactional API (as neo4j/$NEO4J_PASSWORD). With HTTP off
+# nothing here speaks Cypher, so start only notes whether neo4j.log says the GDS extension was
+# built (it does not fail on it). If a check fails it prints one line saying what is missing plus
+# the log tails, stops the half-started server and exits 1.
 #
 # Environment:
 #   NEO4J_PASSWORD        required by start (first start sets it as the initial 'neo4j' password;
@@ -14,12 +22,13 @@
 #   NEO4J_HTTP_PORT       HTTP port on 127.0.0.1 (default 7474; 0 or "off" disables HTTP)
 #   NEO4J_HEAP            JVM heap, -Xms = -Xmx (default 1g)
 #   NEO4J_PAGECACHE       server.memory.pagecache.size (default 512m)
-#   NEO4J_START_TIMEOUT   seconds to wait for Bolt (default 120)
+#   NEO4J_START_TIMEOUT   seconds to wait for Bolt, the Browser and GDS, all together (default 120)
 #   NEO4J_STOP_TIMEOUT    seconds to wait after SIGTERM before SIGKILL (default 60)
 #   KGEXPR_NEO4J_HOME     server home (default $HOME/.cache/kgexpr/neo4j-5.26)
 #   KGEXPR_MVN_ARGS       extra Maven arguments for install (e.g. "-o" or "-Dmaven.repo.local=...")
 #   NEO4J_JAVA_OPTS       extra JVM options for the server (word-split)
 #   JAVA_HOME / MVN       java (17 or 21) and mvn to use (default: from PATH)
+#   CURL                  curl for start's HTTP checks (default: from PATH; without it bash's /dev/tcp)
 #
 # Extra neo4j.conf lines can go in $KGEXPR_NEO4J_HOME/conf/neo4j-local.conf (appended, so they win).
 set -euo pipefail
@@ -34,6 +43,7 @@ PAGECACHE="${NEO4J_PAGECACHE:-512m}"
 START_TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${NEO4J_STOP_TIMEOUT:-60}"
 MVN="${MVN:-mvn}"
+CURL="${CURL:-curl}"
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
 
 LIB="$N4J_HOME/lib"
@@ -52,6 +62,9 @@ ADMIN_CLASS="org.neo4j.cli.AdminTool"                # neo4j-admin, in org.neo4j
 
 die() { echo "neo4j-local: $*" >&2; exit 1; }
 say() { echo "neo4j-local: $*"; }
+
+http_enabled() { case "$HTTP_PORT" in 0|off|false|no) return 1;; esac; return 0; }
+BROWSER_URL="http://127.0.0.1:$HTTP_PORT/browser/"
 
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
@@ -94,7 +107,8 @@ cmd_install() {
     esac
   done
   [ "$p" -gt 0 ] && [ -n "$(find "$stage/lib" -name 'org.neo4j.neo4j-5.*.jar' -print -quit)" ] \
-    || die "unexpected dependency set in $stage (no GDS or no org.neo4j:neo4j jar)"
+      && [ -n "$(find "$stage/lib" -name 'org.neo4j.client.neo4j-browser-*.jar' -print -quit)" ] \
+    || die "unexpected dependency set in $stage (no GDS, org.neo4j:neo4j or neo4j-browser jar)"
   if status_pid >/dev/null; then die "server is running; stop it before reinstalling"; fi
   rm -rf "$LIB" "$PLUGINS"
   mv "$stage/lib" "$LIB"
@@ -126,6 +140,64 @@ bolt_ready() {
     head -c 4 <&3 | od -An -tx1 | tr -d " \n"
   ' 2>/dev/null)" || return 1
   [ -n "$reply" ] && [ "$reply" != "00000000" ]
+}
+
+# HTTP status code of GET http://127.0.0.1:$HTTP_PORT$1 ("000" when nothing answers).
+http_code() {
+  if command -v "$CURL" >/dev/null 2>&1; then
+    "$CURL" -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HTTP_PORT$1" 2>/dev/null || true
+    return 0
+  fi
+  local line=""
+  line="$( (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || exit 1
+            printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$1" "$HTTP_PORT" >&3
+            IFS= read -r -t 5 line <&3 && printf '%s' "$line") 2>/dev/null)" || true
+  [[ "$line" =~ ^HTTP/[0-9.]+\ ([0-9]{3}) ]] && echo "${BASH_REMATCH[1]}" || echo 000
+}
+
+# POSTs the JSON $2 to http://127.0.0.1:$HTTP_PORT$1 as neo4j/$NEO4J_PASSWORD; prints the HTTP
+# code on the first line and the body after it. The password goes to curl through a config on
+# stdin (or, without curl, down the socket of a forked subshell), never on a command line.
+http_post_auth() {
+  if command -v "$CURL" >/dev/null 2>&1; then
+    local pw="${NEO4J_PASSWORD//\\/\\\\}"
+    pw="${pw//\"/\\\"}"
+    printf 'user = "neo4j:%s"\n' "$pw" \
+      | "$CURL" -s -K - --max-time 10 -H 'Content-Type: application/json' -H 'Accept: application/json' \
+          --data-binary "$2" -w '\n%{http_code}' "http://127.0.0.1:$HTTP_PORT$1" 2>/dev/null \
+      | { body="$(cat)"; printf '%s\n%s\n' "${body##*$'\n'}" "${body%$'\n'*}"; } || true
+    return 0
+  fi
+  local auth
+  auth="$(printf 'neo4j:%s' "$NEO4J_PASSWORD" | base64 -w0)"
+  ( exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || exit 1
+    printf 'POST %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nAuthorization: Basic %s\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+      "$1" "$HTTP_PORT" "$auth" "${#2}" "$2" >&3
+    local line code="" body="" inbody=0
+    while IFS= read -r -t 10 line || [ -n "$line" ]; do
+      line="${line%$'\r'}"
+      if [ -z "$code" ]; then [[ "$line" =~ ^HTTP/[0-9.]+\ ([0-9]{3}) ]] && code="${BASH_REMATCH[1]}"
+      elif [ "$inbody" = 1 ]; then body+="$line"
+      elif [ -z "$line" ]; then inbody=1
+      fi
+    done <&3
+    printf '%s\n%s\n' "${code:-000}" "$body" ) 2>/dev/null || echo 000
+}
+
+# The neo4j.conf value of setting $1 (last one wins), or $2.
+conf_value() {
+  local v
+  v="$(sed -n "s/^[[:space:]]*${1//./\\.}[[:space:]]*=[[:space:]]*//p" "$CONF_DIR/neo4j.conf" 2>/dev/null | tail -n 1)"
+  echo "${v:-$2}"
+}
+
+# A start check failed: log tails, one line saying what is missing, stop the server, exit 1.
+abort_start() {
+  show_logs
+  say "$*" >&2
+  say "stopping the half-started server" >&2
+  cmd_stop >&2 || true
+  exit 1
 }
 
 write_conf() {
@@ -207,6 +279,7 @@ cmd_start() {
   local pid
   if pid="$(status_pid)"; then
     say "already running (pid $pid): bolt://127.0.0.1:$BOLT_PORT"
+    if http_enabled; then say "browser $BROWSER_URL"; fi
     return 0
   fi
   [ -n "${NEO4J_PASSWORD:-}" ] || die "NEO4J_PASSWORD is not set (export NEO4J_PASSWORD=..., at least 8 characters)"
@@ -214,12 +287,19 @@ cmd_start() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$BOLT_PORT") 2>/dev/null; then
     die "port $BOLT_PORT on 127.0.0.1 is already in use by another process (set NEO4J_BOLT_PORT)"
   fi
+  if http_enabled; then
+    [ "$HTTP_PORT" != "$BOLT_PORT" ] || die "NEO4J_HTTP_PORT and NEO4J_BOLT_PORT are both $BOLT_PORT"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null; then
+      die "HTTP port $HTTP_PORT on 127.0.0.1 is already in use by another process (set NEO4J_HTTP_PORT, or NEO4J_HTTP_PORT=off)"
+    fi
+  fi
   if ! installed; then cmd_install; fi
   write_conf
   set_initial_password
   rm -f "$PID_FILE"
-  local t0
+  local t0 log_start
   t0="$(date +%s%N)"
+  log_start="$(stat -c %s "$LOG_DIR/neo4j.log" 2>/dev/null || echo 0)"   # neo4j.log is appended to
   # Same JVM options as the stock neo4j launcher / default neo4j.conf for Java 17/21.
   (
     cd "$N4J_HOME"
@@ -255,17 +335,87 @@ cmd_start() {
     fi
     if bolt_ready; then break; fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-      show_logs
-      say "Bolt did not answer within ${START_TIMEOUT}s; stopping the half-started server" >&2
-      cmd_stop >&2 || true
-      exit 1
+      abort_start "Bolt did not answer on 127.0.0.1:$BOLT_PORT within ${START_TIMEOUT}s"
     fi
     sleep 0.5
   done
+  local gds=""
+  if http_enabled; then
+    wait_browser "$pid" "$deadline" "$log_start"
+    gds="$(check_gds "$pid" "$deadline")" || exit 1
+  fi
   local ms=$((($(date +%s%N) - t0) / 1000000))
   say "started (pid $pid) in $((ms / 1000)).$(printf '%03d' $((ms % 1000)))s; logs in $LOG_DIR"
   say "bolt://127.0.0.1:$BOLT_PORT  (user neo4j, password from NEO4J_PASSWORD)"
+  if http_enabled; then
+    say "browser $BROWSER_URL ; GDS $gds"
+  elif grep -q 'Graph Data Science extension built' < <(tail -c +"$((log_start + 1))" "$LOG_DIR/neo4j.log" 2>/dev/null); then
+    say "HTTP is off: no Browser; gds.version() not run (nothing here speaks Cypher without HTTP), but neo4j.log says the GDS extension was built"
+  else
+    say "HTTP is off: no Browser; GDS NOT checked (no gds.version() without HTTP) and neo4j.log does not mention the GDS extension" >&2
+  fi
   echo "NEO4J_URI=bolt://127.0.0.1:$BOLT_PORT"
+}
+
+# Waits (until the start deadline $2) for the Browser at /browser/ to answer 200. A different
+# settled answer (e.g. 404: no neo4j-browser jar in lib/) fails after 5 s rather than at the deadline.
+# $3: the size of neo4j.log before this launch (its ERROR lines since then explain a failure).
+wait_browser() {
+  local pid="$1" deadline="$2" log_start="$3" code since="" why logerr
+  while :; do
+    kill -0 "$pid" 2>/dev/null || abort_start "Neo4j exited while starting its HTTP server (port $HTTP_PORT)"
+    code="$(http_code /browser/)"
+    [ "$code" = 200 ] && return 0
+    case "$code" in
+      000|503) since="";;
+      *) [ -n "$since" ] || since=$SECONDS;;
+    esac
+    if [ "$SECONDS" -ge "$deadline" ] || { [ -n "$since" ] && [ $((SECONDS - since)) -ge 5 ]; }; then
+      why="HTTP $code"
+      [ "$code" = 000 ] && why="no HTTP answer on port $HTTP_PORT"
+      if [ "$code" = 404 ] && [ -z "$(find "$LIB" -name 'org.neo4j.client.neo4j-browser-*.jar' -print -quit)" ]; then
+        why="HTTP 404: no neo4j-browser jar in $LIB"
+      fi
+      # e.g. "Failed to start Neo4j on 127.0.0.1:7474: Address ... is already in use" when another
+      # process took the port after the check above (then whatever it is answers /browser/)
+      logerr="$(tail -c +"$((log_start + 1))" "$LOG_DIR/neo4j.log" 2>/dev/null | grep -m1 ' ERROR ' | sed 's/^.* ERROR *//' | head -c 300 || true)"
+      [ -z "$logerr" ] || why="$why; neo4j.log: $logerr"
+      abort_start "the Browser did not answer at $BROWSER_URL ($why)"
+    fi
+    sleep 0.5
+  done
+}
+
+# Prints gds.version() (run over the HTTP transactional API), retrying transient errors until the
+# start deadline $2; on failure aborts the start (in this subshell: the caller exits too).
+check_gds() {
+  local pid="$1" deadline="$2" db reply code body v err
+  db="$(conf_value initial.dbms.default_database neo4j)"
+  while :; do
+    kill -0 "$pid" 2>/dev/null || abort_start "Neo4j exited before GDS could be checked"
+    reply="$(http_post_auth "/db/$db/tx/commit" '{"statements":[{"statement":"RETURN gds.version() AS v"}]}')"
+    code="${reply%%$'\n'*}"
+    body="${reply#*$'\n'}"
+    v="$(printf '%s' "$body" | sed -n 's/.*"row":\["\([^"]*\)".*/\1/p')"
+    if [ "$code" = 200 ] && [ -n "$v" ]; then echo "$v"; return 0; fi
+    err="$(printf '%s' "$body" | sed -n 's/.*"message":"\(\([^"\\]\|\\.\)*\)".*/\1/p' | head -c 300 || true)"
+    err="${err%%\\n*}"          # first line of the JSON-escaped message
+    err="${err//\\\"/\"}"
+    case "$code" in
+      401) abort_start "could not check GDS: HTTP 401 for user neo4j (NEO4J_PASSWORD differs from the stored password? delete $N4J_HOME/data to start over)";;
+      200)
+        # DatabaseUnavailable etc. right after Bolt comes up: retry; anything else is final
+        if [[ "$body" != *'"code":"Neo.TransientError'* ]]; then
+          local hint=""
+          [ -n "$(find "$PLUGINS" -name 'org.neo4j.gds.*.jar' -print -quit 2>/dev/null)" ] || hint="; no org.neo4j.gds jars in $PLUGINS"
+          abort_start "GDS procedures did not load (gds.version() failed: ${err:-$body}$hint)"
+        fi;;
+    esac
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      abort_start "GDS procedures did not answer within ${START_TIMEOUT}s (gds.version() over HTTP: ${err:-HTTP $code})"
+    fi
+    sleep 0.5
+  done
 }
 
 cmd_stop() {
@@ -296,6 +446,7 @@ cmd_status() {
   if pid="$(status_pid)"; then
     if bolt_ready; then
       echo "running (pid $pid): bolt://127.0.0.1:$BOLT_PORT"
+      if http_enabled; then echo "browser $BROWSER_URL"; fi
     else
       echo "running (pid $pid), Bolt on port $BOLT_PORT not answering yet"
     fi

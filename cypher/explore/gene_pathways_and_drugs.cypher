@@ -1,14 +1,13 @@
 // A gene's KEGG pathways and the drugs that target it.
 //
-// Paste into Neo4j Browser (http://localhost:7474). Set the gene first, e.g.:
-//   :param symbol => "TP53"
-// (or look it up by Entrez id: replace {symbol: $symbol} below by {entrez_id: 7157}).
-//
-// One row: the gene, its pathways (kegg_id, name) and its drugs (drug_id, name, provenance).
-// For a picture instead of a table, run:
-//   MATCH (g:Gene {symbol: $symbol}) OPTIONAL MATCH p = (g)-[:IN_PATHWAY]->(:Pathway)
+// Runs as it is in Neo4j Browser (http://127.0.0.1:7474/browser/); edit the symbol on the WITH
+// line for another gene (or match {entrez_id: 7157} instead of {symbol: symbol}).
+// One row: the gene, its pathways (kegg_id, name) and its drugs (drug_id, name, every source
+// that lists the target). For a picture instead of a table:
+//   MATCH (g:Gene {symbol: 'TP53'}) OPTIONAL MATCH p = (g)-[:IN_PATHWAY]->(:Pathway)
 //   OPTIONAL MATCH q = (:Drug)-[:TARGETS]->(g) RETURN g, p, q
-MATCH (g:Gene {symbol: $symbol})
+WITH 'TP53' AS symbol
+MATCH (g:Gene {symbol: symbol})
 OPTIONAL MATCH (g)-[:IN_PATHWAY]->(p:Pathway)
 WITH g, collect(DISTINCT {kegg_id: p.kegg_id, name: p.name}) AS pathway_rows
 OPTIONAL MATCH (d:Drug)-[t:TARGETS]->(g)

@@ -1,14 +1,13 @@
 // Genes mutated in MCF7 (or another cell line) that have a learned association with a target gene.
 //
-// Cell lines are COSMIC/GDSC "super-nodes": (:CellLine)-[:HAS_MUTATION {type}]->(:Gene), names are
-// upper-case letters and digits only ("MCF-7" -> "MCF7").
-// Set the parameters first, e.g.:
-//   :param cell_line => "MCF7"
-//   :param symbol => "TP53"
-//   :param run_id => null          // null = every run
-MATCH (c:CellLine {name: $cell_line})-[m:HAS_MUTATION]->(mut:Gene)
-MATCH (mut)-[a:ASSOCIATED_WITH]-(t:Gene {symbol: $symbol})
-WHERE $run_id IS NULL OR a.run_id = $run_id
+// Runs as it is in Neo4j Browser; edit the WITH line for another cell line, gene or run
+// (run_id null = every run; `list_runs.cypher` lists them). Cell lines are COSMIC/GDSC
+// "super-nodes": (:CellLine)-[:HAS_MUTATION {type}]->(:Gene), their names upper-case letters and
+// digits only ("MCF-7" -> "MCF7").
+WITH 'MCF7' AS cell_line, 'TP53' AS symbol, null AS run_id
+MATCH (c:CellLine {name: cell_line})-[m:HAS_MUTATION]->(mut:Gene)
+MATCH (mut)-[a:ASSOCIATED_WITH]-(t:Gene {symbol: symbol})
+WHERE run_id IS NULL OR a.run_id = run_id
 WITH mut, t, a, collect(DISTINCT m.type) AS mutation_types
 RETURN mut.symbol AS mutated_gene,
        mut.entrez_id AS entrez_id,

@@ -49,7 +49,8 @@ __all__ = [
 ]
 
 #: Bumped whenever a method's numbers change, so cached features are invalidated.
-FEATURES_VERSION = 1
+#: 2: GDS projects nodes in the GraphView's order (embeddings follow the content, not Neo4j's ids).
+FEATURES_VERSION = 2
 
 
 def _jsonable(x):

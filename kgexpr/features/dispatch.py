@@ -17,7 +17,7 @@ from kgexpr.graph.view import GraphView
 from . import in_database
 from .base import compute_features, get_method, resolve_params
 
-__all__ = ["FeatureResult", "Implementation", "ENGINES", "implementations", "compute_on"]
+__all__ = ["FeatureResult", "Implementation", "ENGINES", "implementations", "engine_for", "compute_on"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,12 @@ def implementations(name: str) -> tuple[Implementation, ...]:
     """The implementations of method ``name``, preferred first; other registered methods run in Python."""
     get_method(name)
     return ENGINES.get(name, (PYTHON,))
+
+
+def engine_for(name: str, store) -> str:
+    """The engine :func:`compute_on` will use for ``name`` on ``store`` (it enters the feature cache key:
+    GDS and the Python fallback give different numbers for the same method)."""
+    return next(impl.engine for impl in implementations(name) if impl.can_run(store))
 
 
 def compute_on(

@@ -14,12 +14,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kgexpr.graph.reconcile import reconcile_drugs, reconcile_genes
 from kgexpr.graph.store import GraphStore
 from kgexpr.sources.catalog import DataCatalog
 from kgexpr.sources.cell_lines import normalise_cell_line, read_gdsc_alterations
 from kgexpr.sources.drug_targets import match_perturbagens, read_drugbank, read_repurposing_hub
 from kgexpr.sources.gene_ids import GeneIdMap
 from kgexpr.sources.kgml import read_kgml_dir
+
+
+#: Drug node properties besides the key and provenance (";"-joined where a drug has several)
+DRUG_COLUMNS = ("name", "names", "pert_ids", "drugbank_ids", "kegg_ids", "inchikey")
 
 
 @dataclass
@@ -34,6 +39,7 @@ class Knowledge:
     mutations: pd.DataFrame
     pert_to_drug: pd.Series  # LINCS pert_id -> drug_id
     report: dict = field(default_factory=dict)
+    drug_merges: pd.DataFrame | None = None  # every source row folded into another drug, and the ambiguous names
 
 
 def load_gene_ids(catalog: DataCatalog) -> GeneIdMap:
@@ -76,12 +82,15 @@ def assemble(
         drug_frames.append(d.assign(source="drugbank"))
         target_frames.append(t)
         report["drugbank"] = {"drugs": len(d), "targets": len(t)}
-    all_drugs = pd.concat(drug_frames, ignore_index=True)
+    source_drugs = pd.concat(drug_frames, ignore_index=True)
     all_targets = pd.concat(target_frames, ignore_index=True)
 
-    # perturbagens -> drugs (pert_id, then InChIKey, then normalised name)
-    mapping, match_report = match_perturbagens(perturbagens, all_drugs)
+    # perturbagens -> source drugs (pert_id, then InChIKey, then normalised name), then one drug per compound
+    mapping, match_report = match_perturbagens(perturbagens, source_drugs)
     report["perturbagen_matching"] = match_report
+    all_drugs, merged_id, drug_merges, report["drug_reconciliation"] = reconcile_drugs(source_drugs)
+    mapping["drug_id"] = mapping["drug_id"].map(merged_id)
+    all_targets["drug_id"] = all_targets["drug_id"].map(merged_id).fillna(all_targets["drug_id"])
     pert_to_drug = mapping.set_index("pert_id")["drug_id"]
     unmatched = perturbagens.loc[~perturbagens["pert_id"].isin(pert_to_drug.index)]
     own = pd.DataFrame({"drug_id": unmatched["pert_id"].astype(str), "name": unmatched["pert_iname"].astype(str),
@@ -99,15 +108,19 @@ def assemble(
     keep = set(targets["drug_id"]) | used
     drugs = pd.concat([all_drugs, own], ignore_index=True)
     drugs = drugs[drugs["drug_id"].isin(keep)].drop_duplicates("drug_id")
-    targets = targets[targets["drug_id"].isin(set(drugs["drug_id"]))].drop_duplicates(["drug_id", "entrez_id"])
+    drugs[list(DRUG_COLUMNS)] = drugs[list(DRUG_COLUMNS)].fillna("")
+    # one TARGETS edge per drug and gene, naming every source that lists it
+    targets = targets[targets["drug_id"].isin(set(drugs["drug_id"]))]
+    targets = targets.groupby(["drug_id", "entrez_id"], as_index=False, sort=False)["source"].agg(
+        lambda v: ";".join(sorted(set(v))))
     extra = pd.DataFrame({"entrez_id": sorted(set(targets["entrez_id"]) - universe)})
     if len(extra):
         extra["symbol"] = [gene_ids.symbol(int(e)) or "" for e in extra["entrez_id"]]
         genes = pd.concat([genes, extra], ignore_index=True)
     universe = set(genes["entrez_id"])
     names = gene_ids.genes.set_index("entrez_id")["name"] if len(gene_ids) else pd.Series(dtype=str)
-    genes["symbol"] = [s if isinstance(s, str) and s else (gene_ids.symbol(int(e)) or "") for e, s in zip(genes["entrez_id"], genes["symbol"])]
     genes["name"] = genes["entrez_id"].map(names).fillna("").astype(str)
+    genes, report["gene_reconciliation"] = reconcile_genes(genes, gene_ids.genes if len(gene_ids) else None)
     genes["landmark"] = genes["entrez_id"].isin(set(expression_genes["entrez_id"]))
 
     # cell lines as super-nodes, mutations onto genes already in the graph
@@ -134,12 +147,13 @@ def assemble(
         pathways=kg.pathways.drop_duplicates("kegg_id").reset_index(drop=True),
         gene_pathway=gp.reset_index(drop=True),
         interactions=inter.reset_index(drop=True),
-        drugs=drugs[["drug_id", "name", "pert_ids", "source"]].reset_index(drop=True),
+        drugs=drugs[["drug_id", *DRUG_COLUMNS, "source"]].reset_index(drop=True),
         drug_targets=targets.reset_index(drop=True),
         cell_lines=cells.reset_index(drop=True),
         mutations=muts.drop_duplicates().reset_index(drop=True),
         pert_to_drug=pert_to_drug,
         report=report,
+        drug_merges=drug_merges,
     )
 
 

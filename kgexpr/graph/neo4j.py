@@ -485,6 +485,32 @@ class Neo4jStore(GraphStore):
         r = recs[0]
         return {"graph_hash": r["graph_hash"], "counts": json.loads(r["counts"] or "{}"), "loaded_at": r["loaded_at"]}
 
+    # ---- features written back onto their nodes ------------------------------------------------
+
+    def write_node_vectors(self, prop: str, ids: list[str], vectors, record: dict) -> int:
+        """Write each row of ``vectors`` as list property ``prop`` of node ``ids[i]`` ("Label:key"), in
+        whole batches, then the (:KgexprFeatures) node describing it; returns the nodes written."""
+        import json
+
+        import kgexpr
+
+        if not prop.isidentifier():
+            raise KgexprError(f"node property name {prop!r}: letters, digits and _ only")
+        eid = self.resolve_nodes(ids)
+        rows = [{"eid": eid[n], "props": {prop: [float(x) for x in v]}} for n, v in zip(ids, vectors)]
+        written = self._write_batches("writeback/set_node_properties", rows, f"writing node property {prop}")
+        params = {"property": prop, "method": record["method"], "params": json.dumps(record["params"], sort_keys=True),
+                  "features_key": record["features_key"], "graph_hash": record["graph_hash"], "nodes": written,
+                  "kgexpr": kgexpr.__version__}
+        with self.errors(f"recording node property {prop}"):
+            self.driver.execute_query(load_query("writeback/record_feature_property"), parameters_=params,
+                                      database_=self.database)
+        return written
+
+    def count_node_property(self, prop: str) -> int:
+        with self.errors(f"counting nodes with property {prop}"):
+            return int(self.read("read/count_node_property", property=prop)[0]["n"])
+
     # ---- what in-database feature computations need -----------------------------------------
 
     def resolve_nodes(self, ids: Iterable[str]) -> dict[str, str]:

@@ -25,7 +25,8 @@ def resolved_methods(s: Settings) -> dict[str, dict]:
 def params(s: Settings) -> dict:
     from kgexpr.features import FEATURES_VERSION
 
-    return {"methods": resolved_methods(s), "seed": s.seed, "features_version": FEATURES_VERSION}
+    return {"methods": resolved_methods(s), "seed": s.seed, "features_version": FEATURES_VERSION,
+            **({"write_features": True} if s.write_features else {})}
 
 
 def prepare(ctx: StageContext) -> dict:
@@ -49,17 +50,20 @@ def _rows(ctx: StageContext) -> tuple[list[str], list[str]]:
 
 def run(ctx: StageContext) -> None:
     from kgexpr.features import cache_key, compute_on, get_method
+    from kgexpr.features.dispatch import engine_for
 
     s = ctx.settings
     view, ghash = ctx.state["view"], ctx.state["graph_hash"]
     store = ctx.store()
     rows, gene_nodes = _rows(ctx)
-    kinds, timings, engines = {}, {}, {}
+    kinds, timings, engines, written = {}, {}, {}, {}
     with Progress(A.FEATURES) as prog:
         for name, method_params in resolved_methods(s).items():
             method = get_method(name)
             panel = gene_nodes if method.kind == "similarity" else None
-            ckey = cache_key(ghash, name, {**method_params, "seed": s.seed, "backend": s.backend}, rows, panel)
+            engine = engine_for(name, store)
+            ckey = cache_key(ghash, name, {**method_params, "seed": s.seed, "backend": s.backend, "engine": engine},
+                             rows, panel)
             table_file, engine_file = A.feature_cache_entry(ctx.run.root, name, ckey)
             table_file.parent.mkdir(parents=True, exist_ok=True)
             if table_file.exists():
@@ -81,14 +85,37 @@ def run(ctx: StageContext) -> None:
                     table.to_parquet(tmp)
             ctx.write(A.feature_table(name), table)
             kinds[name] = method.kind
+            if s.write_features and method.kind == "embedding":
+                prop = f"{name}_{ckey[:8]}"
+                prog.step(f"{name} -> node property {prop}")
+                written[prop] = store.write_node_vectors(
+                    prop, list(table.index), table.to_numpy(),
+                    {"method": name, "params": method_params, "features_key": ckey, "graph_hash": ghash})
     degree = np.asarray(view.adjacency.sum(axis=1)).ravel()
     ctx.write(A.FEATURE_NODES, pd.DataFrame({"node_id": view.nodes, "label": view.labels, "degree": degree.astype(int)}))
     ctx.write(A.FEATURE_KINDS, kinds)
     ctx.info.update({"graph_hash": ghash, "nodes": int(view.adjacency.shape[0]),
-                     "edges": int(view.adjacency.nnz // 2), "seconds_per_method": timings, "engines": engines})
+                     "edges": int(view.adjacency.nnz // 2), "seconds_per_method": timings, "engines": engines,
+                     "node_properties": written})
+    if written:
+        console.print("features: written as node properties: " + ", ".join(f"{p} ({n} nodes)" for p, n in written.items()))
+
+
+def still_valid(ctx: StageContext, done) -> str | None:
+    """Node properties this stage wrote must still be on their nodes."""
+    written = done.manifest.get("info", {}).get("node_properties") or {}
+    if not written:
+        return None
+    store = ctx.store()
+    for prop, n in written.items():
+        have = store.count_node_property(prop)
+        if have != n:
+            return f"{have} of the {n} nodes still carry the node property {prop}"
+    return None
 
 
 STAGE = StageSpec(
     name=A.FEATURES, needs=(A.LOAD,), version=1, params=params, prepare=prepare, run=run, uses_backend=True,
+    still_valid=still_valid,
     description="graph features per node (cn, lpi, entropy, laplacian, lle, deepwalk, node2vec, fastrp)",
 )

@@ -187,6 +187,7 @@ def run(ctx: StageContext) -> None:
     ctx.write(A.GENES, sel.genes)
     ctx.write(A.PERT_TO_DRUG, kg.pert_to_drug.rename("drug_id").rename_axis("pert_id").reset_index())
     ctx.write(A.DESCRIPTORS, descriptors)
+    ctx.write(A.DRUG_MERGES, kg.drug_merges)
     summary = {
         "data_dir": str(data.root), "demo": data.demo, "expression_set": es.name, "release": es.release,
         "kind": es.kind, "expression": str(es.path), "cell_line": cell, "scaling": scaling,
@@ -200,6 +201,11 @@ def run(ctx: StageContext) -> None:
     what = "structures" if chem["kind"] == "structure" else "formulas"
     console.print(f"load: {what} for {chem['parsed']} of {chem['compounds']} compounds ({describe(chem)}); "
                   f"{chem['missing']} without one get zeros and structure_missing=1")
+    rec, grec = kg.report["drug_reconciliation"], kg.report["gene_reconciliation"]
+    console.print(f"load: {rec['rows']} source drug rows -> {rec['drugs']} drugs ({rec['merged_drugs']} merged: "
+                  f"{rec['joined_by_inchikey']} by InChIKey, {rec['joined_by_name']} by name; {rec['ambiguous_names']} "
+                  f"names left ambiguous; see {A.DRUG_MERGES.filename}); {grec['symbols_from_ncbi']} gene symbols from "
+                  f"NCBI, {len(grec['shared_symbols_settled'])} shared symbols settled, {grec['named_loc']} genes named LOC<id>")
     console.print(f"load: {es.name}: {summary['samples']} of {loaded.file_signatures} signatures x "
                   f"{summary['genes']} genes ({where}; scaling {scaling}); graph {counts}")
 
@@ -222,7 +228,7 @@ def still_valid(ctx: StageContext, done) -> str | None:
 
 
 STAGE = StageSpec(
-    name=A.LOAD, needs=(), version=3, params=params, prepare=prepare, run=run, uses_backend=True,
+    name=A.LOAD, needs=(), version=4, params=params, prepare=prepare, run=run, uses_backend=True,
     still_valid=still_valid,
     description="parse KEGG / drug targets / cell-line mutations / LINCS, build the graph",
 )

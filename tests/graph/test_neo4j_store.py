@@ -405,12 +405,16 @@ def test_every_label_and_type_has_its_cypher_files():
             assert f"{p}: row.{p}" in text, (t, p)
     for t in KNOWLEDGE_TYPES:
         assert f"[r:{t}]" in load_query("read/export_edges")
+    import re
+
     explore = set(query_names("explore"))
     assert {"explore/gene_pathways_and_drugs", "explore/tp53_associations", "explore/drug_to_gene_paths",
-            "explore/mcf7_mutated_associated", "explore/model_quality_overview", "explore/list_runs"} <= explore
-    for name in explore:
+            "explore/mcf7_mutated_associated", "explore/model_quality_overview", "explore/hub_genes",
+            "explore/list_runs"} <= explore
+    for name in explore:  # each runs as it is in the Browser: one statement, no parameter to set first
         text = (cypher_dir() / f"{name}.cypher").read_text()
-        assert text.startswith("//") and ":param" in text, name
+        code = "\n".join(line.split("//")[0] for line in text.splitlines())
+        assert text.startswith("//") and "$" not in code and not re.search(r";\s*\n\s*\S", code), name
     with pytest.raises(BackendError, match="missing Cypher file"):
         load_query("load/merge_person")
     with pytest.raises(ValueError):
@@ -418,31 +422,31 @@ def test_every_label_and_type_has_its_cypher_files():
 
 
 def test_explore_queries_run(neo4j_store):
-    """The Browser queries of cypher/explore parse and answer on a small graph with a written-back run."""
-    import re
-
+    """The Browser queries of cypher/explore, unchanged, answer on a small graph with a written-back run."""
     from kgexpr.graph.cypher import cypher_dir
 
     small(neo4j_store)
+    # the queries' own example values: gene B is TP53, drug d1 imatinib (by one of its names)
+    neo4j_store.merge_nodes("Gene", pd.DataFrame({"entrez_id": [2], "symbol": ["TP53"]}))
+    neo4j_store.merge_nodes("Drug", pd.DataFrame({"drug_id": ["D1"], "name": ["Gleevec"], "names": ["Gleevec;imatinib"]}))
     neo4j_store.replace_edges("ASSOCIATED_WITH", assoc(), where={"run_id": "r1"})
-    params = {"symbol": "B", "run_id": None, "limit": 10, "drug": "d1", "cell_line": "MCF7", "top": 5}
+    neo4j_store.ensure_schema()
     answers = {}
     with neo4j_store._session() as session:
+        session.run("CALL db.awaitIndexes(60)").consume()
         for f in sorted((cypher_dir() / "explore").glob("*.cypher")):
-            for k, stmt in enumerate(re.split(r";\s*\n", f.read_text())):
-                if any(line.strip() and not line.strip().startswith("//") for line in stmt.splitlines()):
-                    answers[(f.stem, k)] = session.run(stmt, params).data()
-    assert answers[("gene_pathways_and_drugs", 0)][0]["pathways"] == [{"kegg_id": "hsa1", "name": "p1"}]
-    assert {r["other_symbol"] for r in answers[("tp53_associations", 0)]} == {"A", "D"}
-    assert answers[("drug_to_gene_paths", 0)][0]["hops"] == 2  # d1 -> C -> B
-    assert {r["mutated_gene"] for r in answers[("mcf7_mutated_associated", 0)]} == {"A", "D"}
+            answers[f.stem] = session.run(f.read_text()).data()
+    assert answers["gene_pathways_and_drugs"][0]["pathways"] == [{"kegg_id": "hsa1", "name": "p1"}]
+    assert {r["other_symbol"] for r in answers["tp53_associations"]} == {"A", "D"}
+    assert answers["drug_to_gene_paths"][0]["hops"] == 2 and answers["drug_to_gene_paths"][0]["drug_id"] == "D1"
+    assert {r["mutated_gene"] for r in answers["mcf7_mutated_associated"]} == {"A", "D"}
     # A->B interact and share hsa1; A->C and B->D neither
-    assert answers[("model_quality_overview", 0)] == [
+    assert answers["model_quality_overview"] == [
         {"run_id": "r1", "feature_set": "cn", "associations": 3, "genes": 2, "mean_weight": 0.2917,
          "frac_known_interaction": 0.333, "frac_shared_pathway": 0.333}
     ]
-    assert answers[("model_quality_overview", 1)][0]["relied_on_by"] == 1
-    assert answers[("list_runs", 0)] == [{"run_id": "r1", "associations": 3, "genes": 2, "feature_sets": ["cn"]}]
+    assert answers["hub_genes"][0]["relied_on_by"] == 1
+    assert answers["list_runs"] == [{"run_id": "r1", "associations": 3, "genes": 2, "feature_sets": ["cn"]}]
 
 
 def test_the_tests_refuse_a_database_holding_data_they_did_not_create(neo4j_store, neo4j_server):

@@ -21,8 +21,8 @@ pytest_plugins = ["neo4j_fixtures"]
 ALL = set(STAGES)
 
 
-def small(demo_data: Path, out: Path, server) -> Settings:
-    return Settings(data_dir=demo_data, out=out, n_genes=4, n_trees=4, features=("cn", "fastrp"), splits=("random",),
+def small(demo_data: Path, out: Path, server, **kw) -> Settings:
+    return Settings(**kw, data_dir=demo_data, out=out, n_genes=4, n_trees=4, features=("cn", "fastrp"), splits=("random",),
                     include_genes=(), n_jobs=1, backend="neo4j", neo4j_uri=server.uri, neo4j_user=server.user,
                     neo4j_database=server.database, deploy=False).resolved().validate()
 
@@ -100,3 +100,27 @@ def test_a_cached_run_reports_without_the_server(neo_run, monkeypatch):
 
     with pytest.raises(BackendUnreachable, match="cannot connect"):
         rerun(replace(s, features=("cn",)))
+
+
+def test_embeddings_written_as_node_properties_stay_checked(neo_run, demo_data, neo4j_server):
+    from dataclasses import replace
+
+    s, store = neo_run
+    s2 = replace(s, write_features=True)
+    assert "features" in rerun(s2)
+    written = RunDir(s.out).manifest(A.FEATURES)["info"]["node_properties"]
+    (prop, n), = written.items()
+    assert prop.startswith("fastrp_") and n > 0 and store.count_node_property(prop) == n
+    table = A.feature_table("fastrp").read(Path(s.out) / A.FEATURES)
+    with store._session() as session:
+        rec = session.run("MATCH (f:KgexprFeatures {property: $p}) RETURN f.method AS m, f.nodes AS n", p=prop).single()
+        first = table.index[0]
+        label, _, key = first.partition(":")
+        got = session.run("MATCH (n) WHERE elementId(n) = $e RETURN n[$p] AS v",
+                          e=store.resolve_nodes([first])[first], p=prop).single()["v"]
+    assert (rec["m"], rec["n"]) == ("fastrp", n)
+    assert got == [float(x) for x in table.loc[first]]
+    with store._session() as session:
+        session.run(f"MATCH (n) WHERE n.{prop} IS NOT NULL WITH n LIMIT 3 REMOVE n.{prop}").consume()
+    assert rerun(s2) == {"features"}
+    assert store.count_node_property(prop) == n
