@@ -34,7 +34,6 @@ import hashlib
 import http.client
 import io
 import os
-import shutil
 import socket
 import sys
 import threading

@@ -33,6 +33,7 @@ must not be null (Neo4j cannot MERGE on a null).
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from contextlib import contextmanager
@@ -77,6 +78,37 @@ def _first_line(text) -> str:
 
 class _IncompleteBatch(KgexprError):
     pass
+
+
+if _neo4j is not None:
+    # the driver logs each transaction retry as a WARNING; kgexpr reports failures itself, in one line
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+
+def _user_agent() -> str:
+    import kgexpr
+
+    return f"kgexpr/{kgexpr.__version__} neo4j-python/{_neo4j.__version__}"
+
+
+def _metadata(query_name: str) -> dict:
+    """Transaction metadata: SHOW TRANSACTIONS attributes every kgexpr statement to kgexpr and its query file."""
+    import kgexpr
+
+    return {"app": "kgexpr", "kgexpr": kgexpr.__version__, "query": query_name}
+
+
+def _query(query_name: str):
+    return _neo4j.Query(load_query(query_name), metadata=_metadata(query_name))
+
+
+def _tagged(fn, query_name: str):
+    """A transaction function carrying the metadata (execute_write takes it from the function)."""
+
+    def work(tx, *args, **kwargs):
+        return fn(tx, *args, **kwargs)
+
+    return _neo4j.unit_of_work(metadata=_metadata(query_name))(work)
 
 
 # ------------------------------------------------------------------------------ the store
@@ -130,7 +162,7 @@ class Neo4jStore(GraphStore):
         try:
             driver = _neo4j.GraphDatabase.driver(
                 self.uri, auth=(self.user, password), connection_timeout=connection_timeout,
-                max_transaction_retry_time=15.0,
+                max_transaction_retry_time=15.0, user_agent=_user_agent(),
                 # "label / type / property does not exist yet" is normal on a fresh database
                 notifications_disabled_classifications=[_neo4j.NotificationDisabledClassification.UNRECOGNIZED],
             )
@@ -200,7 +232,7 @@ class Neo4jStore(GraphStore):
         in :meth:`errors` to report them.
         """
         records, _, _ = self.driver.execute_query(
-            load_query(query_name), parameters_=params, database_=self.database, routing_=_neo4j.RoutingControl.READ
+            _query(query_name), parameters_=params, database_=self.database, routing_=_neo4j.RoutingControl.READ
         )
         return records
 
@@ -218,18 +250,21 @@ class Neo4jStore(GraphStore):
         n, bs = len(rows), self.batch_size
         nb = (n + bs - 1) // bs
         done = 0
+        work = _tagged(self._run_batch, name)
         with self.errors(what), self._session() as session:
             for b in range(nb):
                 batch = rows[b * bs : (b + 1) * bs]
+                where = (f"in batch {b + 1}/{nb} (rows {b * bs}-{b * bs + len(batch) - 1}; {b * bs} rows before it "
+                         "are written, re-run to complete)")
                 try:
-                    done += session.execute_write(self._run_batch, query, batch)
+                    done += session.execute_write(work, query, batch)
                 except _IncompleteBatch as e:
                     raise KgexprError(f"{what}: batch {b + 1}/{nb} rolled back: {e}") from e
                 except _n4j_exc.Neo4jError as e:
-                    raise BackendError(
-                        f"Neo4j at {self.uri} failed {what} in batch {b + 1}/{nb} (rows {b * bs}-{b * bs + len(batch) - 1}; "
-                        f"{b * bs} rows before it are written, re-run to complete): {_first_line(e.message or e)}"
-                    ) from e
+                    raise BackendError(f"Neo4j at {self.uri} failed {what} {where}: {_first_line(e.message or e)}") from e
+                except (_n4j_exc.DriverError, OSError) as e:  # the server went away (the driver retried first)
+                    raise BackendUnreachable(f"lost the connection to Neo4j at {self.uri} while {what} {where}: "
+                                             f"{type(e).__name__}: {_first_line(e)}") from e
         return done
 
     def ensure_schema(self) -> None:
@@ -239,7 +274,7 @@ class Neo4jStore(GraphStore):
         with self.errors("creating constraints and indexes"), self._session() as session:
             for name in query_names("schema"):
                 params = {"timeout_s": 300} if name.endswith("await_indexes") else {}
-                session.run(load_query(name), params).consume()
+                session.run(_query(name), params).consume()
         self._schema_ready = True
 
     # ---- keys ---------------------------------------------------------------------------------
@@ -349,9 +384,8 @@ class Neo4jStore(GraphStore):
         total = 0
         with self.errors(f"deleting {rel_type} relationships"), self._session() as session:
             while True:
-                n = session.execute_write(
-                    lambda tx: int(tx.run(query, params, limit=self.batch_size).single(strict=True)["deleted"])
-                )
+                n = session.execute_write(_tagged(
+                    lambda tx: int(tx.run(query, params, limit=self.batch_size).single(strict=True)["deleted"]), name))
                 total += n
                 if n < self.batch_size:
                     return total
@@ -373,7 +407,8 @@ class Neo4jStore(GraphStore):
             self._write_batches(self._edge_query(rel_type, "merge"), payload, f"writing {rel_type} relationships")
             return len(payload)
         dname, dparams = self._delete_statement(rel_type, where)
-        dquery, mquery = load_query(dname), load_query(self._edge_query(rel_type, "merge"))
+        mquery_name = self._edge_query(rel_type, "merge")
+        dquery, mquery = load_query(dname), load_query(mquery_name)
 
         def work(tx):
             self._delete_all(tx, dquery, dparams, self.batch_size)
@@ -381,7 +416,7 @@ class Neo4jStore(GraphStore):
 
         with self.errors(f"replacing {rel_type} relationships"), self._session() as session:
             try:
-                return session.execute_write(work)
+                return session.execute_write(_tagged(work, mquery_name))
             except _IncompleteBatch as e:
                 raise KgexprError(f"replacing {rel_type} relationships rolled back: {e}") from e
 
@@ -472,7 +507,7 @@ class Neo4jStore(GraphStore):
         with self.errors("recording the load in the database"):
             params = {"load_key": load_key, "graph_hash": graph_hash, "counts": json.dumps(counts, sort_keys=True),
                       "kgexpr": kgexpr.__version__}
-            self.driver.execute_query(load_query("admin/record_load"), parameters_=params, database_=self.database)
+            self.driver.execute_query(_query("admin/record_load"), parameters_=params, database_=self.database)
 
     def load_record(self, load_key: str) -> dict:
         """The database's record of ``load_key`` ({} when it holds none: wiped, or loaded elsewhere)."""
@@ -503,7 +538,7 @@ class Neo4jStore(GraphStore):
                   "features_key": record["features_key"], "graph_hash": record["graph_hash"], "nodes": written,
                   "kgexpr": kgexpr.__version__}
         with self.errors(f"recording node property {prop}"):
-            self.driver.execute_query(load_query("writeback/record_feature_property"), parameters_=params,
+            self.driver.execute_query(_query("writeback/record_feature_property"), parameters_=params,
                                       database_=self.database)
         return written
 
@@ -585,7 +620,7 @@ class Neo4jStore(GraphStore):
     def clear(self) -> None:
         """Delete every node and relationship of the database (batched; constraints and indexes stay)."""
         with self.errors("emptying the database"), self._session() as session:
-            session.run(load_query("admin/delete_all")).consume()
+            session.run(_query("admin/delete_all")).consume()
 
     # ---- lifecycle --------------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         "## Data",
         f"- data directory: `{load.get('data_dir')}` ({'simulated demo' if demo else 'real public data'})",
         f"- expression set: **{load.get('expression_set', '?')}** (`{load.get('expression')}`), "
-        + (f"consensus signatures pooled over cell lines, doses and times, "
+        + ("consensus signatures pooled over cell lines, doses and times, "
            if load.get("kind") == "consensus" else f"cell line {load.get('cell_line')}, ")
         + f"{load.get('samples')} of {load.get('file_signatures', load.get('samples'))} signatures, "
         f"{load.get('perturbagens')} perturbagens, {load.get('genes')} landmark genes, "
@@ -75,6 +75,11 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     counts = load.get("counts", {})
     if counts:
         md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))
+    rec = load.get("sources", {}).get("drug_reconciliation")
+    if rec:
+        md.append(f"- drugs: {rec['rows']} source rows merged into {rec['drugs']} compounds ({rec['joined_by_inchikey']} "
+                  f"joins by InChIKey, {rec['joined_by_name']} by name, {rec['ambiguous_names']} names left ambiguous: "
+                  "load/drug_merges.csv)")
     match = load.get("sources", {}).get("perturbagen_matching")
     if match:
         md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")

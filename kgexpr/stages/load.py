@@ -100,7 +100,8 @@ def check_named_genes(s: Settings) -> None:
 
 
 def params(s: Settings) -> dict:
-    return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines, "neo4j_clear": s.neo4j_clear,
+    # --neo4j-clear is an action on the database, not an input of the result: still_valid runs the load again
+    return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines,
             "demo": s.demo, "pert_types": list(s.pert_types), "pert_time": s.pert_time, "pert_dose": s.pert_dose,
             "max_signatures": s.max_signatures, "seed": s.seed, "strict": s.strict, "scaling": s.scaling,
             "descriptors": s.descriptors, "fingerprint_bits": s.fingerprint_bits,
@@ -217,6 +218,8 @@ def still_valid(ctx: StageContext, done) -> str | None:
     s = ctx.settings
     if s.backend == "embedded":
         return None  # the graph lives in the load's own folder
+    if s.neo4j_clear:
+        return "--neo4j-clear: emptying the database and loading it again"
     store = ctx.store()
     record = store.load_record(ctx.key)
     where = f"the {s.backend} database at {s.neo4j_uri}"

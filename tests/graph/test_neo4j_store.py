@@ -409,7 +409,7 @@ def test_every_label_and_type_has_its_cypher_files():
 
     explore = set(query_names("explore"))
     assert {"explore/gene_pathways_and_drugs", "explore/tp53_associations", "explore/drug_to_gene_paths",
-            "explore/mcf7_mutated_associated", "explore/model_quality_overview", "explore/hub_genes",
+            "explore/mutated_genes_associated", "explore/model_quality_overview", "explore/hub_genes",
             "explore/list_runs"} <= explore
     for name in explore:  # each runs as it is in the Browser: one statement, no parameter to set first
         text = (cypher_dir() / f"{name}.cypher").read_text()
@@ -429,6 +429,8 @@ def test_explore_queries_run(neo4j_store):
     # the queries' own example values: gene B is TP53, drug d1 imatinib (by one of its names)
     neo4j_store.merge_nodes("Gene", pd.DataFrame({"entrez_id": [2], "symbol": ["TP53"]}))
     neo4j_store.merge_nodes("Drug", pd.DataFrame({"drug_id": ["D1"], "name": ["Gleevec"], "names": ["Gleevec;imatinib"]}))
+    neo4j_store.merge_nodes("CellLine", pd.DataFrame({"name": ["HT29"], "tissue": ["colon"], "cosmic_id": ["905939"]}))
+    neo4j_store.merge_edges("HAS_MUTATION", pd.DataFrame({"source": ["HT29"], "target": [2], "type": ["Point.mutation"]}))
     neo4j_store.replace_edges("ASSOCIATED_WITH", assoc(), where={"run_id": "r1"})
     neo4j_store.ensure_schema()
     answers = {}
@@ -439,7 +441,8 @@ def test_explore_queries_run(neo4j_store):
     assert answers["gene_pathways_and_drugs"][0]["pathways"] == [{"kegg_id": "hsa1", "name": "p1"}]
     assert {r["other_symbol"] for r in answers["tp53_associations"]} == {"A", "D"}
     assert answers["drug_to_gene_paths"][0]["hops"] == 2 and answers["drug_to_gene_paths"][0]["drug_id"] == "D1"
-    assert {r["mutated_gene"] for r in answers["mcf7_mutated_associated"]} == {"A", "D"}
+    assert {(r["mutated_gene"], r["associated_gene"]) for r in answers["mutated_genes_associated"]} == {("TP53", "A"), ("TP53", "D")}
+    assert answers["feature_properties"] == []
     # A->B interact and share hsa1; A->C and B->D neither
     assert answers["model_quality_overview"] == [
         {"run_id": "r1", "feature_set": "cn", "associations": 3, "genes": 2, "mean_weight": 0.2917,
