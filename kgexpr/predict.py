@@ -65,6 +65,7 @@ class DeployedRun:
         self.genes = A.TARGET_GENES.read(self.root / A.TRAIN)
         self.samples = A.SAMPLES.read(self.load_dir)
         self.pert_to_drug = A.PERT_TO_DRUG.read(self.load_dir).set_index("pert_id")["drug_id"]
+        self.drug_alias = drug_aliases(A.DRUG_MERGES.read_if_exists(self.load_dir))
         self.descriptors = A.DESCRIPTORS.read_if_exists(self.load_dir)
         self.scale = A.EXPRESSION_SCALE.read_if_exists(self.load_dir)
         self.kinds = A.FEATURE_KINDS.read(self.features_dir)
@@ -129,6 +130,14 @@ def read_drugs_file(path: str | Path) -> list[Compound]:
     return out
 
 
+def drug_aliases(merges: pd.DataFrame | None) -> dict[str, str]:
+    """Source drug id -> the Drug node it was merged into (load/drug_merges.csv)."""
+    if merges is None or not len(merges):
+        return {}
+    merged = merges[merges["kind"] == "merged"]
+    return dict(zip(merged["member_id"].astype(str), merged["drug_id"].astype(str)))
+
+
 def resolve_compounds(run: DeployedRun, ids: list[str], from_file: list[Compound], gene_table: pd.DataFrame) -> list[Compound]:
     """Every requested compound as the graph knows it; unknown ids are one error naming them all."""
     graph_drugs = set(run.nodes.loc[run.nodes["label"] == "Drug", "node_id"])
@@ -136,6 +145,8 @@ def resolve_compounds(run: DeployedRun, ids: list[str], from_file: list[Compound
     out, unknown = [], []
     for cid in list(dict.fromkeys([*ids, *by_file])):
         drug = run.pert_to_drug.get(cid)
+        if not (isinstance(drug, str) and drug):
+            drug = run.drug_alias.get(cid)  # a source id merged into another drug (DB00619 holds BRD-K92723993)
         node = node_id("Drug", drug if isinstance(drug, str) and drug else cid)
         if cid in by_file and by_file[cid].targets and node not in graph_drugs:
             c = by_file[cid]

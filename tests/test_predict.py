@@ -94,3 +94,25 @@ def test_a_compound_outside_the_graph_from_its_targets_and_structure(deployed, t
     bad.write_text("id\tsmiles\ttargets\nNEW-3\tC\tNOTAGENE\n")
     res = _predict(deployed, "--drugs-file", str(bad), "--model", "cn", "--out", str(tmp_path / "r.tsv"))
     assert res.exit_code == 2 and "NOTAGENE" in res.output
+
+
+def test_a_source_id_merged_into_another_drug_predicts_as_that_drug(deployed, tmp_path):
+    """A drug known to two sources is one node; the merge table lets its other source's id name it.
+
+    The demo has a single drug source, so the run's merge table gets one row here, as a load that
+    merged DrugBank's id into a Broad one would have written it."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(deployed, run)
+    nodes = A.FEATURE_NODES.read(run / A.FEATURES)
+    key = nodes.loc[nodes["label"] == "Drug", "node_id"].iloc[0].split(":", 1)[1]
+    merges = pd.DataFrame({"kind": ["merged"], "drug_id": [key], "member_id": ["DB99999"], "member_source": ["drugbank"],
+                           "member_name": ["alias"], "matched_by": ["inchikey"]})
+    merges.to_csv(A.DRUG_MERGES.path(run / A.LOAD), index=False)
+    a, b = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    res = _predict(run, "--drugs", "DB99999", "--model", "cn", "--out", str(a))
+    assert res.exit_code == 0, res.output
+    assert _predict(run, "--drugs", key, "--model", "cn", "--out", str(b)).exit_code == 0
+    np.testing.assert_array_equal(pd.read_csv(a, sep="\t", index_col=0).to_numpy(),
+                                  pd.read_csv(b, sep="\t", index_col=0).to_numpy())
