@@ -25,8 +25,9 @@ def resolved_methods(s: Settings) -> dict[str, dict]:
 def params(s: Settings) -> dict:
     from kgexpr.features import FEATURES_VERSION
 
-    return {"methods": resolved_methods(s), "seed": s.seed, "features_version": FEATURES_VERSION,
-            **({"write_features": True} if s.write_features else {})}
+    # --write-features only adds node properties in the database: still_valid runs the stage again for it, and
+    # the key (which training follows) stays the same
+    return {"methods": resolved_methods(s), "seed": s.seed, "features_version": FEATURES_VERSION}
 
 
 def prepare(ctx: StageContext) -> dict:
@@ -104,6 +105,8 @@ def run(ctx: StageContext) -> None:
 def still_valid(ctx: StageContext, done) -> str | None:
     """Node properties this stage wrote must still be on their nodes."""
     written = done.manifest.get("info", {}).get("node_properties") or {}
+    if ctx.settings.write_features and not written:
+        return "--write-features: writing the embeddings as node properties"
     if not written:
         return None
     store = ctx.store()
