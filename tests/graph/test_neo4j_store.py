@@ -462,3 +462,16 @@ def test_the_tests_refuse_a_database_holding_data_they_did_not_create(neo4j_stor
     assert neo4j_store.counts()["Gene"] == 4  # refused without deleting anything
     mark(neo4j_server)
     assert _foreign_data(neo4j_server) is None
+
+
+def test_statements_carry_kgexpr_metadata(neo4j_store):
+    """SHOW TRANSACTIONS attributes kgexpr's transactions to kgexpr and the query file; the connection names kgexpr."""
+    from kgexpr.graph.neo4j import _tagged
+
+    with neo4j_store._session() as session:
+        rows = session.execute_read(_tagged(lambda tx: tx.run("SHOW TRANSACTIONS YIELD metaData, clientAddress").data(),
+                                            "read/ping"))
+    assert any(r["metaData"].get("app") == "kgexpr" and r["metaData"].get("query") == "read/ping" for r in rows)
+    agents = [r["userAgent"] for r in neo4j_store.driver.execute_query(
+        "CALL dbms.listConnections() YIELD userAgent RETURN userAgent").records]
+    assert any(str(a).startswith("kgexpr/") for a in agents)
