@@ -105,11 +105,12 @@ def knowledge_projection(store, view):
     name = projection_name(view)
 
     def project():
-        eid = store.resolve_nodes(list(view.nodes))
-        rank = {eid[n]: i for i, n in enumerate(view.nodes)}  # the view's order: content, not load history
         with store.errors(f"projecting the knowledge graph into GDS as {name}"):
             if gds.graph.exists(name):  # same name, same content: left by a run that did not close
                 return gds.graph.get(name)
+        eid = store.resolve_nodes(list(view.nodes))
+        rank = {eid[n]: i for i, n in enumerate(view.nodes)}  # the view's order: content, not load history
+        with store.errors(f"projecting the knowledge graph into GDS as {name}"):
             return gds.graph.project.cypher(
                 load_query("gds/project_knowledge_graph"), graph_name=name,
                 labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES), rank=rank,

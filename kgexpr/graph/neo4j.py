@@ -33,6 +33,7 @@ must not be null (Neo4j cannot MERGE on a null).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import warnings
@@ -41,6 +42,7 @@ from typing import Iterable, Iterator
 
 import pandas as pd
 
+import kgexpr
 from kgexpr.errors import BackendError, BackendUnreachable, KgexprError
 from kgexpr.graph.cypher import load_query, query_names
 from kgexpr.graph.neo4j_values import frame_from_props, plain_column, property_maps, to_plain
@@ -86,15 +88,11 @@ if _neo4j is not None:
 
 
 def _user_agent() -> str:
-    import kgexpr
-
     return f"kgexpr/{kgexpr.__version__} neo4j-python/{_neo4j.__version__}"
 
 
 def _metadata(query_name: str) -> dict:
     """Transaction metadata: SHOW TRANSACTIONS attributes every kgexpr statement to kgexpr and its query file."""
-    import kgexpr
-
     return {"app": "kgexpr", "kgexpr": kgexpr.__version__, "query": query_name}
 
 
@@ -500,10 +498,6 @@ class Neo4jStore(GraphStore):
         return super().count_edges(rel_type, where)
 
     def record_load(self, load_key: str, graph_hash: str, counts: dict[str, int]) -> None:
-        import json
-
-        import kgexpr
-
         with self.errors("recording the load in the database"):
             params = {"load_key": load_key, "graph_hash": graph_hash, "counts": json.dumps(counts, sort_keys=True),
                       "kgexpr": kgexpr.__version__}
@@ -511,8 +505,6 @@ class Neo4jStore(GraphStore):
 
     def load_record(self, load_key: str) -> dict:
         """The database's record of ``load_key`` ({} when it holds none: wiped, or loaded elsewhere)."""
-        import json
-
         with self.errors("reading the load record"):
             recs = self.read("read/load_record", load_key=load_key)
         if not recs:
@@ -525,10 +517,6 @@ class Neo4jStore(GraphStore):
     def write_node_vectors(self, prop: str, ids: list[str], vectors, record: dict) -> int:
         """Write each row of ``vectors`` as list property ``prop`` of node ``ids[i]`` ("Label:key"), in
         whole batches, then the (:KgexprFeatures) node describing it; returns the nodes written."""
-        import json
-
-        import kgexpr
-
         if not prop.isidentifier():
             raise KgexprError(f"node property name {prop!r}: letters, digits and _ only")
         eid = self.resolve_nodes(ids)

@@ -93,13 +93,15 @@ def reconcile_drugs(drugs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Da
     named = d.index[d["norm"] != ""]
     ambiguous = []
     by_name = 0
+    skeletons_of: dict[int, set] = {}  # cluster root -> the InChIKey skeletons of its rows
+    for i, sk in zip(d.index, d["skeleton"]):
+        skeletons_of.setdefault(uf.find(i), set()).update({sk} - {""})
     for norm, pos in d.loc[named].groupby("norm").indices.items():
         rows = named[pos]
         roots = {uf.find(r) for r in rows}
         if len(roots) < 2:
             continue
-        members = [i for i in d.index if uf.find(i) in roots]
-        skeletons = set(d.loc[members, "skeleton"]) - {""}
+        skeletons = set().union(*(skeletons_of[r] for r in roots))
         if len(skeletons) > 1:
             ambiguous.append({"name": d.loc[rows[0], "name"], "drug_ids": sorted(set(d.loc[rows, "drug_id"])),
                               "inchikey_skeletons": sorted(skeletons)})
@@ -109,6 +111,7 @@ def reconcile_drugs(drugs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Da
                 by_name += 1
                 for i in (rows[0], r):
                     how[i] = how[i] or "name"
+        skeletons_of[uf.find(rows[0])] = skeletons
 
     d["cluster"] = [uf.find(i) for i in d.index]
     rank = {s: i for i, s in enumerate(SOURCE_PRIORITY)}

@@ -175,7 +175,7 @@ def run(ctx: StageContext) -> None:
         store.flush()
         prog.step("recording the load", "graph hash and counts, in the store")
         ghash = graph_hash(store.graph_view())
-        store.record_load(ctx.key, ghash, store.counts())
+        store.record_load(ctx.key, ghash, counts)
         if counts.get("Gene", 0) > len(kg.genes):
             console.print(
                 f"[yellow]load: the {s.backend} store holds {counts['Gene']} genes, more than the "
