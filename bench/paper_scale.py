@@ -63,10 +63,11 @@ def _settings(args):
 
     kw = dict(out=_run_dir(args), data_dir=_data_dir(args), expression="lincs-l1000-demo", cell_line="MCF7",
               n_genes=PAPER_GENES, include_genes=(), splits=SPLITS, deploy=False, seed=args.seed,
-              learner=args.learner,
               learner_params=_assignments(args.learner_param or [], "--learner-param", nested=False))
     if args.trees:
         kw["n_trees"] = args.trees
+    if args.learner:
+        kw["learner"] = args.learner
     return Settings(**kw).resolved().validate()
 
 
@@ -92,6 +93,9 @@ def phase_protocol(args) -> dict:
     from kgexpr.rundir import RunDir
     from kgexpr.stages import STAGES, execute
 
+    from kgexpr.learn.learners import key_params
+    from kgexpr.stages.train import learner_setup
+
     s = _settings(args)
     shutil.rmtree(s.out, ignore_errors=True)
     run = RunDir(s.out)
@@ -104,7 +108,7 @@ def phase_protocol(args) -> dict:
     load = json.loads(A.LOAD_SUMMARY.in_run(s.out).read_text())
     return {"stage_s": stage_s, "median_r2": {sp: summary[sp]["median_r2"] for sp in SPLITS if sp in summary},
             "n_samples": int(load["samples"]), "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
-            "learner_params": dict(s.learner_params)}
+            "learner_params": dict(s.learner_params), "learner_settings": key_params(learner_setup(s)[0])}
 
 
 def phase_reference(args) -> dict:
@@ -204,7 +208,7 @@ def main(argv=None):
     p.add_argument("--graph-genes", type=int, default=3000)
     p.add_argument("--pathways", type=int, default=150)
     p.add_argument("--trees", type=int, default=None, help="trees per forest (default: kgexpr's)")
-    p.add_argument("--learner", default="rf-projected")
+    p.add_argument("--learner", default=None, help="kgexpr's learner (default: kgexpr's default)")
     p.add_argument("--learner-param", action="append", help="NAME=VALUE for the learner (repeatable)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--skip-reference", action="store_true")

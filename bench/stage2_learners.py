@@ -10,7 +10,8 @@ stage 2 (and with the fair reference's, on its genes) measures the stage-2 learn
 
 - ``lightgbm``: one gradient-boosted model per gene (LightGBM, histogram splits; 7 leaves, 50
   rounds, learning rate 0.1, half-row bagging, half the features per tree), one binned Dataset
-  per model shared by its genes. Needs ``pip install lightgbm`` (not a kgexpr dependency).
+  per model shared by its genes, fitted on all training rows (the trial that led to kgexpr's
+  ``rf-projected-gbm`` learner, whose stage 2 cross-fits the same models).
 - ``projected``: kgexpr's ProjectedForestRegressor as the protocol fits it (``--trees`` trees).
 
 ``--inputs oob``: stage 2 sees only the stage-1 predictions of all genes (classic stacking);

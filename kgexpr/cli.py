@@ -100,13 +100,15 @@ def model_options(fn):
                           + ", ".join(f"{n} {lr.default_trees}" for n, lr in LEARNERS.items())
                           + f"; {DEMO_TREES} on the simulated demo data, so a first run takes minutes)."),
         click.option("--learner", default=D("learner"), show_default=True,
-                     help=f"One of {', '.join(LEARNERS)}. 'rf-projected': one forest per block of 300 genes, "
-                          "splitting on random projections of their expression (fast); 'rf': one forest per "
-                          "gene, as the paper (slow)."),
+                     help=f"One of {', '.join(LEARNERS)}. 'rf-projected-gbm': stage 1 one forest per block "
+                          "of 300 genes, splitting on random projections of their expression, stage 2 one boosted "
+                          "model (LightGBM) per gene on the stage-1 predictions; 'rf-projected': that forest in "
+                          "both stages; 'rf': one forest per gene in both stages, as the paper (slow)."),
         click.option("--learner-param", "learner_params", multiple=True, metavar="NAME=VALUE",
-                     help="A hyper-parameter of the learner's estimator, e.g. n_components=8 (repeatable)."),
+                     help="A hyper-parameter of the learner's estimator, e.g. n_components=8, or "
+                          "stage2__num_leaves=15 for one stage's (repeatable)."),
         click.option("--genes-per-model", type=int, default=None,
-                     help="Genes sharing one model (default: the learner's, 300 for rf-projected, 1 for rf)."),
+                     help="Genes sharing one model (default: the learner's, 300 for rf-projected(-gbm), 1 for rf)."),
         click.option("--splits", default=_csv(D("splits")), show_default=True,
                      help="Evaluation: 'cv' (k-fold over compounds, each predicted once while unseen), 'random' "
                           "(paper) and/or 'drug' (one held-out set of drugs); 'auto' = cv for one sample per "

@@ -342,7 +342,7 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
     """The two deployed MTRS stages of ``name`` on its design rows: (compounds, genes), scaled units."""
     import joblib
 
-    from kgexpr.learn.engine import block_design
+    from kgexpr.learn.engine import block_design, stage2_design
 
     saved = joblib.load(A.deployed_model(name).path(run.root / A.DEPLOY))
     X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
@@ -353,7 +353,8 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
         s1[:, block] = np.asarray(model.predict(block_design(X, Xt, block, None))).reshape(len(X), -1)
     out = np.zeros((len(X), m))
     for block, model in zip(saved["blocks"], saved["stage2"]):
-        out[:, block] = np.asarray(model.predict(block_design(X, Xt, block, s1))).reshape(len(X), -1)
+        Z = stage2_design(X, Xt, block, s1, saved.get("stage2_inputs", "design"))
+        out[:, block] = np.asarray(model.predict(Z)).reshape(len(X), -1)
     return out
 
 

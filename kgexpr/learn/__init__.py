@@ -1,7 +1,9 @@
 """Learning: the MTRS engine and protocol, the MTRS estimator, the named learners."""
 
-from kgexpr.learn.engine import default_forest, fit_two_stages, run_stage, run_stages
+from kgexpr.learn.boosting import GeneBoostingRegressor
+from kgexpr.learn.engine import StagePair, default_forest, fit_two_stages, run_stage, run_stages
 from kgexpr.learn.mtrs import MTRSRegressor
 from kgexpr.learn.projected_forest import ProjectedForestRegressor
 
-__all__ = ["MTRSRegressor", "ProjectedForestRegressor", "default_forest", "fit_two_stages", "run_stage", "run_stages"]
+__all__ = ["GeneBoostingRegressor", "MTRSRegressor", "ProjectedForestRegressor", "StagePair", "default_forest",
+           "fit_two_stages", "run_stage", "run_stages"]

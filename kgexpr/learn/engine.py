@@ -23,9 +23,10 @@ from typing import Callable, Protocol
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 
 def default_forest(n_estimators: int = 300, random_state=None) -> RandomForestRegressor:
@@ -57,8 +58,58 @@ def block_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray, 
     return parts[0] if len(parts) == 1 else np.hstack(parts)
 
 
-def _uses_oob(est) -> bool:
-    return bool(getattr(est, "oob_score", False)) and bool(getattr(est, "bootstrap", False))
+def _held_out_of(est) -> np.ndarray | None:
+    """A fitted model's own held-out predictions of its training rows (a forest's out-of-bag ones), if any."""
+    return getattr(est, "oob_prediction_", None)
+
+
+STAGE2_INPUTS = ("design", "predictions")
+
+
+class StagePair(BaseEstimator):
+    """Different estimators for the two MTRS stages, and what stage 2 sees.
+
+    ``stage2_inputs="design"`` is the paper's stage 2: the design plus the stage-1
+    predictions of all genes. ``"predictions"`` gives stage 2 only those predictions
+    (classic stacking): a per-gene model then learns how to correct a gene from the
+    genes it co-varies with, at a fraction of the width. Parameters nest as in a
+    scikit-learn pipeline (``stage1__n_estimators``, ``stage2__num_leaves``).
+    """
+
+    _parameter_constraints: dict = {
+        "stage1": [HasMethods(["fit", "predict"])],
+        "stage2": [HasMethods(["fit", "predict"])],
+        "stage2_inputs": [StrOptions(set(STAGE2_INPUTS))],
+    }
+
+    def __init__(self, stage1=None, stage2=None, stage2_inputs: str = "design"):
+        self.stage1 = stage1
+        self.stage2 = stage2
+        self.stage2_inputs = stage2_inputs
+
+    def _validate_params(self):
+        super()._validate_params()
+        for est in (self.stage1, self.stage2):
+            validate = getattr(est, "_validate_params", None)
+            if validate is not None:
+                validate()
+
+
+def stage_estimators(estimator) -> tuple[object, object, str]:
+    """(stage-1 estimator, stage-2 estimator, stage-2 inputs) of a plain estimator or a StagePair."""
+    if not isinstance(estimator, StagePair):
+        return estimator, estimator, "design"
+    if estimator.stage1 is None or estimator.stage2 is None:
+        raise ValueError("a StagePair needs both its stage1 and its stage2 estimator")
+    if estimator.stage2_inputs not in STAGE2_INPUTS:
+        raise ValueError(f"stage2_inputs must be one of {STAGE2_INPUTS}, got {estimator.stage2_inputs!r}")
+    return estimator.stage1, estimator.stage2, estimator.stage2_inputs
+
+
+def stage2_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray, stage1: np.ndarray,
+                  inputs: str) -> np.ndarray:
+    """What a block's stage-2 model sees: [design, stage-1 predictions], or the predictions alone."""
+    return stage1 if inputs == "predictions" else block_design(X, X_target, block, stage1)
 
 
 def per_target_importances(est, n_targets: int) -> np.ndarray | None:
@@ -124,8 +175,9 @@ def fit_block(
     if "n_jobs" in params:
         est.set_params(n_jobs=n_jobs)
     est.fit(X, y)
-    if _uses_oob(est):
-        held_out = np.asarray(est.oob_prediction_, dtype=float).reshape(len(X), b)
+    own = _held_out_of(est)
+    if own is not None:
+        held_out = np.asarray(own, dtype=float).reshape(len(X), b)
         bad = ~np.isfinite(held_out).all(axis=1)  # samples that were never out of bag (tiny forests)
         if bad.any():
             held_out[bad] = np.asarray(est.predict(X[bad])).reshape(-1, b)
@@ -287,6 +339,14 @@ def run_stage(
     return run_stages(estimator, {"model": problem}, on_block_done=callback, **kw)["model"]
 
 
+def _stage2_problem(p: StageInputs, s1: StageResult, inputs: str) -> StageInputs:
+    if inputs == "design":
+        return replace(p, extra=s1.held_out, extra_eval=s1.predictions)
+    empty = lambda rows: None if rows is None else np.zeros((len(rows), 0))  # noqa: E731
+    return replace(p, X=empty(p.X), X_eval=empty(p.X_eval), X_target=None, X_target_eval=None,
+                   extra=s1.held_out, extra_eval=s1.predictions)
+
+
 @dataclass
 class TwoStageResult:
     """One model's two MTRS stages."""
@@ -314,13 +374,13 @@ def fit_two_stages(
     out-of-bag (or out-of-fold) ones for the training rows, so it learns how far to trust
     stage 1 on unseen samples, and the stage-1 predictions for the evaluation rows.
     ``problems`` are not modified. ``stage2_importances``: which stage-2 importance
-    columns to keep ("extra": the gene->gene part, "all", "none").
+    columns to keep ("extra": the gene->gene part, "all", "none"). ``estimator`` may be a
+    :class:`StagePair`: its own estimator per stage, and stage 2 on the predictions alone.
     """
+    first, second_estimator, inputs = stage_estimators(estimator)
     common = dict(random_state=random_state, cv=cv, keep_models=keep_models, n_jobs=n_jobs,
                   targets_per_model=targets_per_model, on_block_done=on_block_done, backend=backend)
-    s1 = run_stages(estimator, problems, stage=1, importances="none", **common)
-    second = {
-        name: replace(p, extra=s1[name].held_out, extra_eval=s1[name].predictions) for name, p in problems.items()
-    }
-    s2 = run_stages(estimator, second, stage=2, importances=stage2_importances, **common)
+    s1 = run_stages(first, problems, stage=1, importances="none", **common)
+    second = {name: _stage2_problem(p, s1[name], inputs) for name, p in problems.items()}
+    s2 = run_stages(second_estimator, second, stage=2, importances=stage2_importances, **common)
     return {name: TwoStageResult(s1[name], s2[name]) for name in problems}

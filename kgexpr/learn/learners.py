@@ -1,20 +1,28 @@
 """The named learners a run can train with (a small registry, as PyKEEN keeps its components).
 
 ``rf`` is the paper's: one random forest per gene (scikit-learn defaults, every
-feature tried at every split). ``rf-projected``, the default, grows one forest per
-block of up to 300 genes whose trees split on random projections of the genes'
-expression and keep every gene's mean in their leaves
-(:class:`~kgexpr.learn.projected_forest.ProjectedForestRegressor`): the full
-protocol then costs a few dozen forests instead of thousands, with out-of-bag
-predictions still giving stage 2 honest inputs. Its trees grow on half-size
-bootstrap samples (twice as fast, and no less accurate on the paper-sized bench),
-100 of them unless ``--trees`` says otherwise. bench/train.py and
-bench/paper_scale.py measure both learners.
+feature tried at every split), in both stages. ``rf-projected`` grows one forest
+per block of up to 300 genes whose trees split on random projections of the
+genes' expression and keep every gene's mean in their leaves
+(:class:`~kgexpr.learn.projected_forest.ProjectedForestRegressor`), in both
+stages: the full protocol then costs a few dozen forests instead of thousands,
+with out-of-bag predictions still giving stage 2 honest inputs. Its trees grow
+on half-size bootstrap samples (twice as fast, and no less accurate on the
+paper-sized bench), 100 of them unless ``--trees`` says otherwise.
+
+``rf-projected-gbm``, the default, keeps that forest for stage 1 and gives
+stage 2 one small cross-fitted LightGBM model per gene on the stage-1
+predictions of all genes
+(:class:`~kgexpr.learn.boosting.GeneBoostingRegressor`): on the paper-sized
+bench a per-gene stage 2 gains where a shared forest barely moves, and boosting
+on binned features makes it cost seconds per model. bench/train.py,
+bench/paper_scale.py and bench/stage2_learners.py measure the learners.
 
 A learner is an unfitted scikit-learn estimator plus the block size it is meant
 for; its hyper-parameters are the estimator's own (``get_params``), so the
 training key holds every one of them and ``--learner-param NAME=VALUE`` reaches
-any of them.
+any of them (a stage's own by ``stage1__NAME`` / ``stage2__NAME``, or by ``NAME``
+alone when only one stage has it).
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ PROJECTED_COMPONENTS = 16
 PROJECTED_MAX_FEATURES = 0.3
 PROJECTED_MAX_SAMPLES = 0.5  # half-size bootstrap: trees twice as fast, no less accurate (bench/paper_scale.py)
 PROJECTED_TREES = 100
+# rf-projected-gbm's forest: 30 % bootstraps, as accurate under the boosted stage 2 and ~0.6x the time
+# (chosen on the paper-sized bench inside the training rows: stage-2 R2 on a held-out part of them)
+GBM_STAGE1_MAX_SAMPLES = 0.3
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class Learner:
     factory: Callable[[], object]  # an unfitted sklearn regressor with the learner's own defaults
     defaults: Mapping[str, Any] = field(default_factory=dict)
     default_trees: int = 300  # trees per forest when --trees is not given
+    trees_param: str = "n_estimators"  # the parameter --trees sets (a StagePair's forest: stage1__n_estimators)
 
 
 def _rf():
@@ -53,6 +65,14 @@ def _rf_projected():
     return ProjectedForestRegressor()
 
 
+def _rf_projected_gbm():
+    from kgexpr.learn.boosting import GeneBoostingRegressor
+    from kgexpr.learn.engine import StagePair
+    from kgexpr.learn.projected_forest import ProjectedForestRegressor
+
+    return StagePair(ProjectedForestRegressor(), GeneBoostingRegressor(), stage2_inputs="predictions")
+
+
 LEARNERS: dict[str, Learner] = {
     "rf": Learner("rf", "one random forest per gene, as the paper", 1, _rf),
     "rf-projected": Learner(
@@ -64,9 +84,20 @@ LEARNERS: dict[str, Learner] = {
          "max_samples": PROJECTED_MAX_SAMPLES},
         PROJECTED_TREES,
     ),
+    "rf-projected-gbm": Learner(
+        "rf-projected-gbm",
+        "stage 1 one forest per block of genes (random projections), stage 2 one boosted model per gene "
+        "(LightGBM) on the stage-1 predictions",
+        PROJECTED_GENES_PER_MODEL,
+        _rf_projected_gbm,
+        {"stage1__n_components": PROJECTED_COMPONENTS, "stage1__max_features": PROJECTED_MAX_FEATURES,
+         "stage1__max_samples": GBM_STAGE1_MAX_SAMPLES},
+        PROJECTED_TREES,
+        trees_param="stage1__n_estimators",
+    ),
 }
 
-DEFAULT_LEARNER = "rf-projected"
+DEFAULT_LEARNER = "rf-projected-gbm"
 
 
 def get_learner(name: str) -> Learner:
@@ -83,12 +114,12 @@ def build_learner(name: str, n_trees: int, seed: int, params: Mapping[str, Any] 
     """
     learner = get_learner(name)
     est = learner.factory()
-    valid = est.get_params(deep=False)
-    settings = {**learner.defaults, "n_estimators": int(n_trees), "random_state": int(seed), **dict(params or {})}
-    for key in settings:
-        if key not in valid:
-            raise KgexprError(f"--learner-param {key}: {name} has no such parameter; {suggest(key, sorted(valid))}")
-    est.set_params(**settings)
+    valid = est.get_params(deep=True)
+    settings = {**learner.defaults, learner.trees_param: int(n_trees), **dict(params or {})}
+    if "random_state" in valid:  # a StagePair's stages are seeded per gene block by the engine
+        settings = {"random_state": int(seed), **settings}
+    names = sorted(k for k, v in valid.items() if not hasattr(v, "get_params"))  # no estimator-valued ones
+    est.set_params(**{_full_name(key, names, name): value for key, value in settings.items()})
     validate = getattr(est, "_validate_params", None)
     if validate is not None:
         try:
@@ -96,6 +127,28 @@ def build_learner(name: str, n_trees: int, seed: int, params: Mapping[str, Any] 
         except ValueError as e:
             raise KgexprError(f"--learner-param ({name}): {str(e).splitlines()[0]}") from None
     return est
+
+
+def _full_name(key: str, names: list[str], learner: str) -> str:
+    """A parameter's full name: as given, or the one nested parameter it names (``n_components`` for
+    ``stage1__n_components``) when only one stage has it."""
+    if key in names:
+        return key
+    nested = [n for n in names if n.endswith("__" + key)]
+    if len(nested) == 1:
+        return nested[0]
+    if nested:
+        raise KgexprError(f"--learner-param {key}: {learner} has it in more than one stage; name one of "
+                          f"{', '.join(nested)}")
+    short = sorted({n.rsplit("__", 1)[-1] for n in names} | set(names))
+    raise KgexprError(f"--learner-param {key}: {learner} has no such parameter; {suggest(key, short)}")
+
+
+def key_params(est) -> dict:
+    """Every hyper-parameter of a learner's estimator (nested ones by their ``stage1__`` names), as keys record them."""
+    from sklearn.base import BaseEstimator
+
+    return {k: v for k, v in est.get_params(deep=True).items() if not isinstance(v, BaseEstimator)}
 
 
 def learner_description(name: str, params: Mapping[str, Any]) -> str:

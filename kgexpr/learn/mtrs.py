@@ -10,7 +10,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from kgexpr.learn.engine import StageInputs, block_design, default_forest, fit_two_stages
+from kgexpr.learn.engine import (StageInputs, StagePair, block_design, default_forest, fit_two_stages,
+                                 stage2_design, stage_estimators)
 from kgexpr.learn.projected_forest import validate_data
 
 PAPER_TREES = 300  # the paper's trees per forest, when no estimator is given
@@ -28,12 +29,15 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : regressor or None, default=None
+    estimator : regressor, StagePair or None, default=None
         The model fitted per block in both stages (cloned; its ``random_state`` and
         ``n_jobs`` are set per block). None: the paper's random forest
-        (:func:`~kgexpr.learn.engine.default_forest`). A forest with ``oob_score`` and
-        ``bootstrap`` gives stage 2 its out-of-bag predictions; any other model gives
-        out-of-fold ones.
+        (:func:`~kgexpr.learn.engine.default_forest`). A model with its own held-out
+        predictions (``oob_prediction_``: a forest with ``oob_score`` and ``bootstrap``,
+        or :class:`~kgexpr.learn.boosting.GeneBoostingRegressor`) gives stage 2 those;
+        any other model gives out-of-fold ones. A
+        :class:`~kgexpr.learn.engine.StagePair` sets one model per stage, and whether
+        stage 2 sees the design or only the stage-1 predictions.
     n_estimators : int or None, default=None
         Trees per forest. Without ``estimator``, None means the paper's 300. With
         ``estimator``, an int is set on (a clone of) it, which must then have an
@@ -58,7 +62,10 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Stage-1 model of each block, fitted on [X, the block's ``X_target`` columns].
     stage2_estimators_ : list of estimators
         Stage-2 model of each block, fitted on [X, the block's ``X_target`` columns, all
-        genes' held-out stage-1 predictions].
+        genes' held-out stage-1 predictions] (only the predictions with a StagePair whose
+        ``stage2_inputs`` is "predictions").
+    stage2_inputs_ : str
+        "design" or "predictions": what the stage-2 models were fitted on.
     stage1_oob_predictions_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Out-of-bag (or out-of-fold) stage-1 predictions of the training samples: stage 2's inputs.
     oob_predictions_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
@@ -77,7 +84,7 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict"]), None],
+        "estimator": [HasMethods(["fit", "predict"]), StagePair, None],
         "n_estimators": [Interval(Integral, 1, None, closed="left"), None],
         "targets_per_model": [Interval(Integral, 1, None, closed="left")],
         "cv": [Interval(Integral, 2, None, closed="left")],
@@ -99,13 +106,14 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return default_forest(PAPER_TREES if self.n_estimators is None else self.n_estimators)
         if self.n_estimators is None:
             return self.estimator
+        name = "stage1__n_estimators" if isinstance(self.estimator, StagePair) else "n_estimators"
         params = self.estimator.get_params() if hasattr(self.estimator, "get_params") else {}
-        if "n_estimators" not in params:
+        if name not in params:
             raise ValueError(
                 f"n_estimators={self.n_estimators!r} was given, but the estimator {type(self.estimator).__name__} "
-                "has no n_estimators parameter: leave n_estimators=None, or set it on the estimator"
+                f"has no {name} parameter: leave n_estimators=None, or set it on the estimator"
             )
-        return clone(self.estimator).set_params(n_estimators=self.n_estimators)
+        return clone(self.estimator).set_params(**{name: self.n_estimators})
 
     def _seed(self) -> int:
         # an int as is (ints give the numbers they always gave); else one int drawn now
@@ -130,6 +138,7 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                                 keep_models=True, n_jobs=self.n_jobs, targets_per_model=self.targets_per_model,
                                 stage2_importances="all")["mtrs"]
         s1, s2 = fitted.stage1, fitted.stage2
+        self.stage2_inputs_ = stage_estimators(base)[2]
         self.target_blocks_ = s1.blocks
         self.stage1_estimators_ = s1.models
         self.stage2_estimators_ = s2.models
@@ -161,7 +170,9 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _predict_with(self, models, X, X_target, extra):
         out = np.zeros((len(X), self.n_targets_))
         for block, est in zip(self.target_blocks_, models):
-            out[:, block] = np.asarray(est.predict(block_design(X, X_target, block, extra))).reshape(len(X), -1)
+            Z = block_design(X, X_target, block, None) if extra is None else \
+                stage2_design(X, X_target, block, extra, self.stage2_inputs_)
+            out[:, block] = np.asarray(est.predict(Z)).reshape(len(X), -1)
         return out
 
     def predict_stage1(self, X, X_target=None):

@@ -21,7 +21,7 @@ from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
 
 #: learners whose fitted models are small enough to keep (one forest per block of genes)
-DEPLOYABLE_LEARNERS = ("rf-projected",)
+DEPLOYABLE_LEARNERS = ("rf-projected", "rf-projected-gbm")
 
 
 def params(s: Settings) -> dict:
@@ -44,8 +44,8 @@ def run(ctx: StageContext) -> None:
 
     from kgexpr.evaluate import stack_weights
     from kgexpr.features.design import BASELINE
-    from kgexpr.learn.engine import StageInputs, fit_two_stages
-    from kgexpr.stages.train import designs_for, learner_setup
+    from kgexpr.learn.engine import StageInputs, fit_two_stages, stage_estimators
+    from kgexpr.stages.train import as_inputs, designs_for, learner_setup
 
     s = ctx.settings
     reason = skip_reason(s)
@@ -64,7 +64,7 @@ def run(ctx: StageContext) -> None:
     t0, held_out, sizes, in_sample = time.time(), {}, {}, {}
     with bar("deploy (gene fits)", len(designs) * m * 2) as advance:
         for name, design in designs.items():  # one model at a time: fitted forests are large until saved
-            X, Xt = design.X.to_numpy(np.float64), design.X_target
+            X, Xt = as_inputs(design)
             fitted = fit_two_stages(estimator, {name: StageInputs(X, Y, X, Xt, Xt)}, random_state=s.seed,
                                     n_jobs=s.n_jobs, targets_per_model=per_model, keep_models=True,
                                     stage2_importances="none", on_block_done=lambda _n, g, r: advance(len(g)))[name]
@@ -75,6 +75,7 @@ def run(ctx: StageContext) -> None:
             path = A.deployed_model(name).path(ctx.out)
             joblib.dump({"model": name, "columns": list(design.X.columns), "blocks": fitted.stage1.blocks,
                          "stage1": fitted.stage1.models, "stage2": fitted.stage2.models,
+                         "stage2_inputs": stage_estimators(estimator)[2],
                          "kind": None if name == BASELINE else kinds[name], "has_target_columns": Xt is not None},
                         path, compress=3)
             sizes[name] = path.stat().st_size

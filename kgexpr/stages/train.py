@@ -21,11 +21,13 @@ def learner_setup(s: Settings):
 
 
 def params(s: Settings) -> dict:
+    from kgexpr.learn.learners import key_params
+
     est, per_model = learner_setup(s)
     return {
         "n_genes": s.n_genes, "include_genes": list(s.include_genes), "features": list(s.features),
         "splits": list(s.splits), "folds": s.folds, "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
-        "learner_params": est.get_params(deep=True), "targets_per_model": per_model,
+        "learner_params": key_params(est), "targets_per_model": per_model,
         "permute_features": s.permute_features,
     }
 
@@ -62,6 +64,13 @@ def designs_for(ctx: StageContext, target_genes):
     return samples, designs
 
 
+def as_inputs(design) -> tuple[np.ndarray, np.ndarray | None]:
+    """(X, X_target) as float32: every learner's trees split on float32 (scikit-learn's and LightGBM's), so the
+    models are the same as from float64, in half the memory."""
+    Xt = design.X_target
+    return design.X.to_numpy(np.float32), None if Xt is None else Xt.astype(np.float32, copy=False)
+
+
 def _merge_folds(parts: list[A.TrainResult]) -> A.TrainResult:
     """The folds of one (split, model) side by side; importances averaged over folds."""
     cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
@@ -96,7 +105,7 @@ def run(ctx: StageContext) -> None:
     n_fits = sum(len(f) for f in folds.values())
     console.print(
         f"train: {m} genes x {len(models)} models x {n_fits} fits ({', '.join(f'{k}: {len(v)} fold(s)' for k, v in folds.items())}), "
-        f"two MTRS stages; {s.learner} ({learner_description(s.learner, estimator.get_params())}), {per_model} gene(s) "
+        f"two MTRS stages; {s.learner} ({learner_description(s.learner, estimator.get_params(deep=True))}), {per_model} gene(s) "
         f"per model, {s.n_trees} trees; {len(samples)} samples"
         + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.permute_features else "")
     )
@@ -117,13 +126,13 @@ def run(ctx: StageContext) -> None:
         # as many (split, fold, model) fits in one pool as the memory budget allows: fewer rounds that wait
         # for their slowest fit, and two cores busy until the end
         tag = {item: f"{item[0]}__{item[2]}__fold{item[1]:02d}" for item in todo}  # a fit's block-store prefix
-        for group in _rounds(todo, lambda item: designs[item[2]].X.size * 8):
+        for group in _rounds(todo, lambda item: designs[item[2]].X.size * 4):
             problems, stores, arrays = {}, {}, {}
             for split, k, name in group:
                 tr, te = folds[split][k]
                 if name not in arrays:  # one conversion per model, shared by its splits and folds
-                    arrays[name] = designs[name].X.to_numpy(np.float64)
-                X, Xt = arrays[name], designs[name].X_target
+                    arrays[name] = as_inputs(designs[name])
+                X, Xt = arrays[name]
                 store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
                 problems[tag[split, k, name]] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
                                                             None if Xt is None else Xt[te], store=store)

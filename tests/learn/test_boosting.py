@@ -1,0 +1,103 @@
+"""The per-gene boosted model of stage 2, and MTRS with a different estimator per stage."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.metrics import r2_score
+
+from kgexpr.errors import KgexprError
+from kgexpr.learn import GeneBoostingRegressor, MTRSRegressor, ProjectedForestRegressor, StagePair
+from kgexpr.learn import learners
+from kgexpr.learn.learners import build_learner, key_params
+
+
+def _data(n=400, p=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    Y = np.column_stack([np.sin(X[:, 0]) + 0.5 * X[:, 1], X[:, 2] * X[:, 3], rng.standard_normal(n)])
+    return X, Y
+
+
+def test_held_out_predictions_are_out_of_fold_not_in_sample():
+    X, Y = _data()
+    est = GeneBoostingRegressor(random_state=0).fit(X, Y)
+    in_sample = est.predict(X)
+    # the noise column: the fold models fit it in sample, but cannot predict the rows they did not see
+    assert r2_score(Y[:, 2], in_sample[:, 2]) > 0.05
+    assert r2_score(Y[:, 2], est.oob_prediction_[:, 2]) < 0.02
+    # the signal columns are learnt out of fold too
+    assert r2_score(Y[:, 0], est.oob_prediction_[:, 0]) > 0.6
+    assert not np.allclose(in_sample, est.oob_prediction_)
+
+
+def test_models_do_not_depend_on_n_jobs_and_follow_the_seed():
+    X, Y = _data()
+    one = GeneBoostingRegressor(random_state=3, n_jobs=1).fit(X, Y)
+    two = GeneBoostingRegressor(random_state=3, n_jobs=2).fit(X, Y)
+    np.testing.assert_array_equal(one.predict(X), two.predict(X))
+    np.testing.assert_array_equal(one.oob_prediction_, two.oob_prediction_)
+    other = GeneBoostingRegressor(random_state=4).fit(X, Y)
+    assert not np.array_equal(one.predict(X), other.predict(X))
+
+
+def test_importances_per_target_find_each_targets_own_inputs():
+    X, Y = _data()
+    est = GeneBoostingRegressor(random_state=0).fit(X, Y)
+    imp = est.target_importances_
+    assert imp.shape == (3, 6)
+    np.testing.assert_allclose(imp.sum(axis=1), 1.0)
+    assert set(np.argsort(imp[0])[-2:]) == {0, 1}
+    assert set(np.argsort(imp[1])[-2:]) == {2, 3}
+
+
+def test_pickled_model_predicts_the_same():
+    X, Y = _data(n=200)
+    est = GeneBoostingRegressor(random_state=0).fit(X, Y)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(est.predict(X[:50]), again.predict(X[:50]))
+
+
+def _genes(n=300, p=5, m=6, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    latent = X[:, :2] @ rng.standard_normal((2, m))
+    return X, latent + 0.3 * rng.standard_normal((n, m))
+
+
+def test_mtrs_stage2_on_predictions_alone_sees_only_the_genes_predictions():
+    X, Y = _genes()
+    pair = StagePair(ProjectedForestRegressor(40, n_components=3), GeneBoostingRegressor(), stage2_inputs="predictions")
+    est = MTRSRegressor(pair, targets_per_model=3, random_state=0).fit(X[:240], Y[:240])
+    assert est.stage2_inputs_ == "predictions"
+    assert all(m.n_features_in_ == Y.shape[1] for m in est.stage2_estimators_)
+    assert all(m.n_features_in_ == X.shape[1] for m in est.stage1_estimators_)
+    # predict = stage-2 models on the stage-1 predictions of all genes
+    Z = est.predict_stage1(X[240:])
+    manual = np.hstack([m.predict(Z) for m in est.stage2_estimators_])
+    np.testing.assert_allclose(est.predict(X[240:]), manual)
+    assoc = est.target_associations()
+    assert assoc.shape == (6, 6) and np.all(np.diag(assoc) == 0) and np.all(assoc >= 0)
+    assert r2_score(Y[240:], est.predict(X[240:])) > 0.5
+    # n_estimators sets the stage-1 forest's trees
+    forty = MTRSRegressor(pair, n_estimators=7, targets_per_model=3, random_state=0).fit(X[:100], Y[:100])
+    assert all(len(m.estimators_) == 7 for m in forty.stage1_estimators_)
+
+
+def test_stage_pair_with_the_design_gives_stage2_the_design_and_predictions():
+    X, Y = _genes(n=150)
+    pair = StagePair(ProjectedForestRegressor(10, n_components=3), GeneBoostingRegressor(n_estimators=10))
+    est = MTRSRegressor(pair, targets_per_model=6, random_state=0).fit(X, Y)
+    assert est.stage2_estimators_[0].n_features_in_ == X.shape[1] + Y.shape[1]
+
+
+def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
+    est = build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leaves": 5})
+    params = key_params(est)
+    assert params["stage1__n_estimators"] == 40 and params["stage2__num_leaves"] == 5
+    assert params["stage1__max_samples"] == learners.GBM_STAGE1_MAX_SAMPLES and params["stage2_inputs"] == "predictions"
+    assert not any(hasattr(v, "fit") for v in params.values())
+    with pytest.raises(KgexprError, match="stage2__num_leafs"):
+        build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leafs": 5})
+    with pytest.raises(KgexprError, match="num_leaves"):
+        build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leaves": 1})
