@@ -233,7 +233,7 @@ def main():
     stages before it first, reusing those whose inputs are unchanged):
       load      parse KEGG / drug targets / cell-line mutations / LINCS, build the graph
       features  graph features per node (cn, lpi, entropy, laplacian, lle, deepwalk, node2vec, fastrp)
-      train     MTRS random forests: a baseline and one model per feature set, per split
+      train     two-stage MTRS models: a baseline and one model per feature set, per split
       evaluate  per-gene R², win counts, pairwise vs baseline (Wilcoxon), stacking
       explain   learned gene->gene associations, written back to the graph
       deploy    every model refitted on all samples and saved

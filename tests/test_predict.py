@@ -52,6 +52,31 @@ def test_predict_reproduces_the_deployed_models_on_their_own_compounds(deployed,
     np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-4, atol=1e-4)
 
 
+def test_the_boosted_stage_2_learner_deploys_and_predicts_its_own_compounds(demo_data, tmp_path):
+    # rf-projected-gbm: stage 2 on the stage-1 predictions alone (the saved models say so)
+    out = tmp_path / "gbm"
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS,
+                                    "--features", "lpi", "--learner", "rf-projected-gbm"])
+    assert res.exit_code == 0, res.output
+    import joblib
+
+    saved = joblib.load(A.deployed_model("lpi").path(out / A.DEPLOY))
+    assert saved["stage2_inputs"] == "predictions"
+    assert all(m.n_features_in_ == len(A.TARGET_GENES.read(out / A.TRAIN)) for m in saved["stage2"])
+    samples = A.SAMPLES.read(out / A.LOAD)
+    with np.load(A.DEPLOY_IN_SAMPLE.path(out / A.DEPLOY)) as z:
+        fitted = z["lpi"]
+    pid, dose = samples["pert_id"].iloc[0], samples["dose_um"].iloc[0]
+    res = _predict(out, "--drugs", pid, "--model", "lpi", "--dose", str(dose), "--out", str(tmp_path / "p.tsv"))
+    assert res.exit_code == 0, res.output
+    from kgexpr.learn.scaling import inverse
+
+    genes = A.TARGET_GENES.read(out / A.TRAIN)["entrez_id"].to_numpy()
+    want = inverse(fitted[[0]].astype(float), A.EXPRESSION_SCALE.read(out / A.LOAD).reindex(genes))
+    got = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0)
+    np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-4, atol=1e-4)
+
+
 def test_unknown_ids_are_one_line_exit_2_and_nothing_written(deployed, tmp_path):
     out = tmp_path / "p.tsv"
     res = _predict(deployed, "--drugs", "NOSUCH1,BRD-K90000001,NOSUCH2", "--out", str(out))

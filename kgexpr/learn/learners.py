@@ -1,7 +1,7 @@
 """The named learners a run can train with (a small registry, as PyKEEN keeps its components).
 
 ``rf`` is the paper's: one random forest per gene (scikit-learn defaults, every
-feature tried at every split), in both stages. ``rf-projected`` grows one forest
+feature tried at every split), in both stages. ``rf-projected``, the default, grows one forest
 per block of up to 300 genes whose trees split on random projections of the
 genes' expression and keep every gene's mean in their leaves
 (:class:`~kgexpr.learn.projected_forest.ProjectedForestRegressor`), in both
@@ -10,12 +10,14 @@ with out-of-bag predictions still giving stage 2 honest inputs. Its trees grow
 on half-size bootstrap samples (twice as fast, and no less accurate on the
 paper-sized bench), 100 of them unless ``--trees`` says otherwise.
 
-``rf-projected-gbm``, the default, keeps that forest for stage 1 and gives
-stage 2 one small cross-fitted LightGBM model per gene on the stage-1
+``rf-projected-gbm`` keeps that forest for stage 1 (on 30 % bootstraps) and
+gives stage 2 one small cross-fitted LightGBM model per gene on the stage-1
 predictions of all genes
 (:class:`~kgexpr.learn.boosting.GeneBoostingRegressor`): on the paper-sized
-bench a per-gene stage 2 gains where a shared forest barely moves, and boosting
-on binned features makes it cost seconds per model. bench/train.py,
+bench (10,000 training rows) a per-gene stage 2 gains where a shared forest
+barely moves, and boosting on binned features makes it cost seconds per model.
+It is not the default because on the 936 real consensus signatures (750
+training rows per fold) that stage 2 overfits: median R2 below stage 1's. bench/train.py,
 bench/paper_scale.py and bench/stage2_learners.py measure the learners.
 
 A learner is an unfitted scikit-learn estimator plus the block size it is meant
@@ -97,7 +99,7 @@ LEARNERS: dict[str, Learner] = {
     ),
 }
 
-DEFAULT_LEARNER = "rf-projected-gbm"
+DEFAULT_LEARNER = "rf-projected"
 
 
 def get_learner(name: str) -> Learner:

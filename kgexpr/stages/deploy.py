@@ -20,7 +20,7 @@ from kgexpr.progress import bar, console
 from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
 
-#: learners whose fitted models are small enough to keep (one forest per block of genes)
+#: learners whose fitted models are small enough to keep (one forest per block of genes, small boosted models)
 DEPLOYABLE_LEARNERS = ("rf-projected", "rf-projected-gbm")
 
 

@@ -190,5 +190,5 @@ def finish(ctx: StageContext) -> None:
 
 STAGE = StageSpec(
     name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=2, params=params, run=run, finish=finish,
-    description="MTRS random forests: a baseline and one model per feature set, per split",
+    description="two-stage MTRS models: a baseline and one model per feature set, per split",
 )

@@ -97,6 +97,9 @@ def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
     assert params["stage1__n_estimators"] == 40 and params["stage2__num_leaves"] == 5
     assert params["stage1__max_samples"] == learners.GBM_STAGE1_MAX_SAMPLES and params["stage2_inputs"] == "predictions"
     assert not any(hasattr(v, "fit") for v in params.values())
+    # a bare name that only one stage has is that stage's: the same estimator, so the same training key
+    assert key_params(build_learner("rf-projected-gbm", 40, 0, {"n_components": 8})) == \
+        key_params(build_learner("rf-projected-gbm", 40, 0, {"stage1__n_components": 8}))
     with pytest.raises(KgexprError, match="stage2__num_leafs"):
         build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leafs": 5})
     with pytest.raises(KgexprError, match="num_leaves"):

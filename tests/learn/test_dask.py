@@ -25,14 +25,15 @@ def _train(out, demo_data, *extra):
     assert res.exit_code == 0, res.output
 
 
-def test_dask_cluster_gives_the_local_results(demo_data, tmp_path, train_arrays):
+@pytest.mark.parametrize("learner", ["rf-projected", "rf-projected-gbm"])
+def test_dask_cluster_gives_the_local_results(demo_data, tmp_path, train_arrays, learner):
     for name in ("local", "dask"):
         _prepare(tmp_path / name, demo_data)
-    _train(tmp_path / "local", demo_data, "--n-jobs", "1")
+    _train(tmp_path / "local", demo_data, "--n-jobs", "1", "--learner", learner)
     local = train_arrays(tmp_path / "local")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
-            _train(tmp_path / "dask", demo_data, "--dask", cluster.scheduler_address)
+            _train(tmp_path / "dask", demo_data, "--dask", cluster.scheduler_address, "--learner", learner)
         # the fits really ran on the cluster: 3 models x 2 stages x 3 blocks of genes
         workers = {t["worker"] for t in stream.data}
         assert len(stream.data) >= 18 and workers

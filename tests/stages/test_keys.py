@@ -51,19 +51,16 @@ def test_a_method_parameter_given_by_the_user_reruns_features(finished):
 
 
 def test_a_learner_default_reruns_training_and_what_follows(finished, monkeypatch):
-    learner = learners.LEARNERS[learners.DEFAULT_LEARNER]
-    monkeypatch.setitem(learners.LEARNERS, learners.DEFAULT_LEARNER,
-                        replace(learner, defaults={**learner.defaults, "stage1__n_components": 3}))
+    learner = learners.LEARNERS["rf-projected"]
+    monkeypatch.setitem(learners.LEARNERS, "rf-projected", replace(learner, defaults={**learner.defaults, "n_components": 3}))
     assert rerun(finished) == {"train", "evaluate", "explain", "deploy"}
     manifest = RunDir(finished.out).manifest(A.TRAIN)
-    assert manifest["params"]["learner_params"]["stage1__n_components"] == 3
+    assert manifest["params"]["learner_params"]["n_components"] == 3
 
 
 def test_a_learner_parameter_given_by_the_user_reruns_training(finished):
     assert rerun(replace(finished, learner_params={"max_features": 0.5})) == {"train", "evaluate", "explain", "deploy"}
-    # a stage's parameter by its full name is the same setting: nothing runs again
-    assert rerun(replace(finished, learner_params={"stage1__max_features": 0.5})) == set()
-    assert rerun(replace(finished, learner_params={"stage2__num_leaves": 5})) == {"train", "evaluate", "explain", "deploy"}
+
 
 
 def test_neo4j_uri_is_ignored_by_the_embedded_backend(finished, monkeypatch):
