@@ -6,6 +6,8 @@ Stage 1 fits regressors for the target genes on the sample features; stage 2 fit
 per gene, a regressor on [features, stage-1 predictions of *all* genes]. The
 stage-2 training inputs are out-of-bag (random forest) or out-of-fold predictions,
 never in-sample fits, so stage 2 learns how much to trust stage 1 on unseen data.
+A :class:`StagePair` gives each stage its own estimator, and can give stage 2 the
+stage-1 predictions alone.
 
 The unit of work is a *block* of target genes: one model per block. With
 ``targets_per_model=1`` that is the paper's one-regressor-per-gene; a larger block
