@@ -53,7 +53,7 @@ def _datasets(X: np.ndarray, folds: list[np.ndarray], max_bin: int):
     full = lgb.Dataset(X, label=np.zeros(len(X)), free_raw_data=False,
                        params={"max_bin": max_bin, "verbose": -1, "feature_pre_filter": False, "num_threads": 1})
     full.construct()
-    return [full.subset(np.sort(train)).construct() for train in folds]
+    return [full.subset(train).construct() for train in folds]
 
 
 def _fit_targets(est, X, Y, folds, targets, seeds):
@@ -65,7 +65,7 @@ def _fit_targets(est, X, Y, folds, targets, seeds):
     for i, g in enumerate(targets):
         per_fold = []
         for k, ((train, test), d) in enumerate(zip(folds, data)):
-            d.set_label(Y[np.sort(train), g])
+            d.set_label(Y[train, g])
             booster = lgb.train(_booster_params(est, seeds[g, k]), d, num_boost_round=est.n_estimators)
             if len(test):
                 held_out[test, i] = booster.predict(X[test], num_threads=1)
@@ -154,7 +154,9 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} cross-fits its models, so it needs at least 2 samples; got 1 sample")
         rng = check_random_state(self.random_state)
         k = min(self.n_folds, n)
-        folds = list(KFold(k, shuffle=True, random_state=rng.randint(_MAX_SEED)).split(X))
+        # train rows in order, as Dataset.subset keeps them (KFold gives them sorted)
+        folds = [(np.sort(train), test)
+                 for train, test in KFold(k, shuffle=True, random_state=rng.randint(_MAX_SEED)).split(X)]
         seeds = rng.randint(_MAX_SEED, size=(b, k))
         chunks = [c for c in np.array_split(np.arange(b), min(b, effective_n_jobs(self.n_jobs))) if len(c)]
         parts = Parallel(n_jobs=len(chunks), prefer="threads")(  # LightGBM trains without the GIL

@@ -101,10 +101,7 @@ def stage_estimators(estimator) -> tuple[object, object, str]:
     """(stage-1 estimator, stage-2 estimator, stage-2 inputs) of a plain estimator or a StagePair."""
     if not isinstance(estimator, StagePair):
         return estimator, estimator, "design"
-    if estimator.stage1 is None or estimator.stage2 is None:
-        raise ValueError("a StagePair needs both its stage1 and its stage2 estimator")
-    if estimator.stage2_inputs not in STAGE2_INPUTS:
-        raise ValueError(f"stage2_inputs must be one of {STAGE2_INPUTS}, got {estimator.stage2_inputs!r}")
+    estimator._validate_params()  # both stages given, known stage2_inputs (its constraints, and the stages' own)
     return estimator.stage1, estimator.stage2, estimator.stage2_inputs
 
 

@@ -116,11 +116,10 @@ def build_learner(name: str, n_trees: int, seed: int, params: Mapping[str, Any] 
     """
     learner = get_learner(name)
     est = learner.factory()
-    valid = est.get_params(deep=True)
     settings = {**learner.defaults, learner.trees_param: int(n_trees), **dict(params or {})}
-    if "random_state" in valid:  # a StagePair's stages are seeded per gene block by the engine
+    if "random_state" in est.get_params(deep=False):  # a StagePair's stages are seeded per gene block by the engine
         settings = {"random_state": int(seed), **settings}
-    names = sorted(k for k, v in valid.items() if not hasattr(v, "get_params"))  # no estimator-valued ones
+    names = sorted(key_params(est))
     est.set_params(**{_full_name(key, names, name): value for key, value in settings.items()})
     validate = getattr(est, "_validate_params", None)
     if validate is not None:
