@@ -355,7 +355,7 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
     for block, model in zip(saved["blocks"], saved["stage2"]):
         Z = stage2_design(X, Xt, block, s1, saved.get("stage2_inputs", "design"))
         out[:, block] = np.asarray(model.predict(Z)).reshape(len(X), -1)
-    return out
+    return out + s1 if saved.get("stage2_target", "response") == "residual" else out
 
 
 def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, dose_um=None, time_h=None,

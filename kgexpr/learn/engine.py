@@ -6,8 +6,9 @@ Stage 1 fits regressors for the target genes on the sample features; stage 2 fit
 per gene, a regressor on [features, stage-1 predictions of *all* genes]. The
 stage-2 training inputs are out-of-bag (random forest) or out-of-fold predictions,
 never in-sample fits, so stage 2 learns how much to trust stage 1 on unseen data.
-A :class:`StagePair` gives each stage its own estimator, and can give stage 2 the
-stage-1 predictions alone.
+A :class:`StagePair` gives each stage its own estimator, can give stage 2 the
+stage-1 predictions alone, and can have it learn a correction of each gene's
+stage-1 prediction (its residual) instead of the response itself.
 
 The unit of work is a *block* of target genes: one model per block. With
 ``targets_per_model=1`` that is the paper's one-regressor-per-gene; a larger block
@@ -66,6 +67,7 @@ def _held_out_of(est) -> np.ndarray | None:
 
 
 STAGE2_INPUTS = ("design", "predictions")
+STAGE2_TARGETS = ("response", "residual")
 
 
 class StagePair(BaseEstimator):
@@ -74,20 +76,27 @@ class StagePair(BaseEstimator):
     ``stage2_inputs="design"`` is the paper's stage 2: the design plus the stage-1
     predictions of all genes. ``"predictions"`` gives stage 2 only those predictions
     (classic stacking): a per-gene model then learns how to correct a gene from the
-    genes it co-varies with, at a fraction of the width. Parameters nest as in a
-    scikit-learn pipeline (``stage1__n_estimators``, ``stage2__num_leaves``).
+    genes it co-varies with, at a fraction of the width.
+
+    ``stage2_target="residual"`` fits stage 2 to y minus the gene's own held-out stage-1
+    prediction and adds that prediction back: a shrunken or early-stopped stage 2 then
+    falls back to stage 1 instead of to the mean, which keeps it from undoing stage 1
+    on small data. Parameters nest as in a scikit-learn pipeline
+    (``stage1__n_estimators``, ``stage2__num_leaves``).
     """
 
     _parameter_constraints: dict = {
         "stage1": [HasMethods(["fit", "predict"])],
         "stage2": [HasMethods(["fit", "predict"])],
         "stage2_inputs": [StrOptions(set(STAGE2_INPUTS))],
+        "stage2_target": [StrOptions(set(STAGE2_TARGETS))],
     }
 
-    def __init__(self, stage1=None, stage2=None, stage2_inputs: str = "design"):
+    def __init__(self, stage1=None, stage2=None, stage2_inputs: str = "design", stage2_target: str = "response"):
         self.stage1 = stage1
         self.stage2 = stage2
         self.stage2_inputs = stage2_inputs
+        self.stage2_target = stage2_target
 
     def _validate_params(self):
         super()._validate_params()
@@ -97,12 +106,26 @@ class StagePair(BaseEstimator):
                 validate()
 
 
-def stage_estimators(estimator) -> tuple[object, object, str]:
-    """(stage-1 estimator, stage-2 estimator, stage-2 inputs) of a plain estimator or a StagePair."""
+@dataclass(frozen=True)
+class StagePlan:
+    """What each MTRS stage fits: its estimator, what stage 2 sees, and what it learns."""
+
+    stage1: object
+    stage2: object
+    stage2_inputs: str = "design"
+    stage2_target: str = "response"
+
+    @property
+    def residual(self) -> bool:
+        return self.stage2_target == "residual"
+
+
+def stage_plan(estimator) -> StagePlan:
+    """The plan of a plain estimator (the paper's: the same one twice) or of a StagePair."""
     if not isinstance(estimator, StagePair):
-        return estimator, estimator, "design"
-    estimator._validate_params()  # both stages given, known stage2_inputs (its constraints, and the stages' own)
-    return estimator.stage1, estimator.stage2, estimator.stage2_inputs
+        return StagePlan(estimator, estimator)
+    estimator._validate_params()  # both stages given, known options (its constraints, and the stages' own)
+    return StagePlan(estimator.stage1, estimator.stage2, estimator.stage2_inputs, estimator.stage2_target)
 
 
 def stage2_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray, stage1: np.ndarray,
@@ -338,12 +361,19 @@ def run_stage(
     return run_stages(estimator, {"model": problem}, on_block_done=callback, **kw)["model"]
 
 
-def _stage2_problem(p: StageInputs, s1: StageResult, inputs: str) -> StageInputs:
-    if inputs == "design":
-        return replace(p, extra=s1.held_out, extra_eval=s1.predictions)
+def _stage2_problem(p: StageInputs, s1: StageResult, plan: StagePlan) -> StageInputs:
+    Y = p.Y - s1.held_out if plan.residual else p.Y
+    if plan.stage2_inputs == "design":
+        return replace(p, Y=Y, extra=s1.held_out, extra_eval=s1.predictions)
     empty = lambda rows: None if rows is None else np.zeros((len(rows), 0))  # noqa: E731
-    return replace(p, X=empty(p.X), X_eval=empty(p.X_eval), X_target=None, X_target_eval=None,
+    return replace(p, Y=Y, X=empty(p.X), X_eval=empty(p.X_eval), X_target=None, X_target_eval=None,
                    extra=s1.held_out, extra_eval=s1.predictions)
+
+
+def _add_back_stage1(s2: StageResult, s1: StageResult) -> StageResult:
+    """A residual stage 2's results as predictions of the response (its blocks stay residual in the store)."""
+    predictions = None if s2.predictions is None else s2.predictions + s1.predictions
+    return replace(s2, held_out=s2.held_out + s1.held_out, predictions=predictions)
 
 
 @dataclass
@@ -374,12 +404,15 @@ def fit_two_stages(
     stage 1 on unseen samples, and the stage-1 predictions for the evaluation rows.
     ``problems`` are not modified. ``stage2_importances``: which stage-2 importance
     columns to keep ("extra": the gene->gene part, "all", "none"). ``estimator`` may be a
-    :class:`StagePair`: its own estimator per stage, and stage 2 on the predictions alone.
+    :class:`StagePair`: its own estimator per stage, stage 2 on the predictions alone, and
+    stage 2 on the residuals of stage 1 (its results are then stage 1 plus the correction).
     """
-    first, second_estimator, inputs = stage_estimators(estimator)
+    plan = stage_plan(estimator)
     common = dict(random_state=random_state, cv=cv, keep_models=keep_models, n_jobs=n_jobs,
                   targets_per_model=targets_per_model, on_block_done=on_block_done, backend=backend)
-    s1 = run_stages(first, problems, stage=1, importances="none", **common)
-    second = {name: _stage2_problem(p, s1[name], inputs) for name, p in problems.items()}
-    s2 = run_stages(second_estimator, second, stage=2, importances=stage2_importances, **common)
+    s1 = run_stages(plan.stage1, problems, stage=1, importances="none", **common)
+    second = {name: _stage2_problem(p, s1[name], plan) for name, p in problems.items()}
+    s2 = run_stages(plan.stage2, second, stage=2, importances=stage2_importances, **common)
+    if plan.residual:
+        s2 = {name: _add_back_stage1(s2[name], s1[name]) for name in problems}
     return {name: TwoStageResult(s1[name], s2[name]) for name in problems}

@@ -72,7 +72,8 @@ def _rf_projected_gbm():
     from kgexpr.learn.engine import StagePair
     from kgexpr.learn.projected_forest import ProjectedForestRegressor
 
-    return StagePair(ProjectedForestRegressor(), GeneBoostingRegressor(), stage2_inputs="predictions")
+    return StagePair(ProjectedForestRegressor(), GeneBoostingRegressor(), stage2_inputs="predictions",
+                     stage2_target="residual")
 
 
 LEARNERS: dict[str, Learner] = {

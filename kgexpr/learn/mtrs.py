@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from kgexpr.learn.engine import (StageInputs, StagePair, block_design, default_forest, fit_two_stages,
-                                 stage2_design, stage_estimators)
+                                 stage2_design, stage_plan)
 from kgexpr.learn.projected_forest import validate_data
 
 PAPER_TREES = 300  # the paper's trees per forest, when no estimator is given
@@ -37,7 +37,8 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         or :class:`~kgexpr.learn.boosting.GeneBoostingRegressor`) gives stage 2 those;
         any other model gives out-of-fold ones. A
         :class:`~kgexpr.learn.engine.StagePair` sets one model per stage, and whether
-        stage 2 sees the design or only the stage-1 predictions.
+        stage 2 sees the design or only the stage-1 predictions, and whether it learns
+        the response or the residual of each gene's stage-1 prediction.
     n_estimators : int or None, default=None
         Trees per forest. Without ``estimator``, None means the paper's 300. With
         ``estimator``, an int is set on (a clone of) it, which must then have an
@@ -66,6 +67,9 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``stage2_inputs`` is "predictions").
     stage2_inputs_ : str
         "design" or "predictions": what the stage-2 models were fitted on.
+    stage2_target_ : str
+        "response" or "residual": with "residual", a stage-2 model predicts a correction
+        that ``predict`` adds to the gene's stage-1 prediction.
     stage1_oob_predictions_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Out-of-bag (or out-of-fold) stage-1 predictions of the training samples: stage 2's inputs.
     oob_predictions_ : ndarray of shape (n_samples,) or (n_samples, n_targets)
@@ -138,7 +142,8 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                                 keep_models=True, n_jobs=self.n_jobs, targets_per_model=self.targets_per_model,
                                 stage2_importances="all")["mtrs"]
         s1, s2 = fitted.stage1, fitted.stage2
-        self.stage2_inputs_ = stage_estimators(base)[2]
+        plan = stage_plan(base)
+        self.stage2_inputs_, self.stage2_target_ = plan.stage2_inputs, plan.stage2_target
         self.target_blocks_ = s1.blocks
         self.stage1_estimators_ = s1.models
         self.stage2_estimators_ = s2.models
@@ -184,7 +189,8 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Stage-2 predictions: (n_samples,) or (n_samples, n_targets), as y was in fit."""
         X, X_target = self._check_X(X, X_target)
         Z = self._predict_with(self.stage1_estimators_, X, X_target, None)
-        return self._as_y(self._predict_with(self.stage2_estimators_, X, X_target, Z))
+        out = self._predict_with(self.stage2_estimators_, X, X_target, Z)
+        return self._as_y(out + Z if self.stage2_target_ == "residual" else out)
 
     def target_associations(self) -> np.ndarray:
         """(n_targets, n_targets) stage-2 importance of gene k's stage-1 prediction in gene j's model (diagonal 0)."""

@@ -44,7 +44,7 @@ def run(ctx: StageContext) -> None:
 
     from kgexpr.evaluate import stack_weights
     from kgexpr.features.design import BASELINE
-    from kgexpr.learn.engine import StageInputs, fit_two_stages, stage_estimators
+    from kgexpr.learn.engine import StageInputs, fit_two_stages, stage_plan
     from kgexpr.stages.train import as_inputs, designs_for, learner_setup
 
     s = ctx.settings
@@ -55,6 +55,7 @@ def run(ctx: StageContext) -> None:
         ctx.info["skipped"] = reason
         return
     estimator, per_model = learner_setup(s)
+    plan = stage_plan(estimator)
     genes = ctx.read(A.TARGET_GENES)
     Y = ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64)
     samples, designs = designs_for(ctx, genes)
@@ -75,7 +76,7 @@ def run(ctx: StageContext) -> None:
             path = A.deployed_model(name).path(ctx.out)
             joblib.dump({"model": name, "columns": list(design.X.columns), "blocks": fitted.stage1.blocks,
                          "stage1": fitted.stage1.models, "stage2": fitted.stage2.models,
-                         "stage2_inputs": stage_estimators(estimator)[2],
+                         "stage2_inputs": plan.stage2_inputs, "stage2_target": plan.stage2_target,
                          "kind": None if name == BASELINE else kinds[name], "has_target_columns": Xt is not None},
                         path, compress=3)
             sizes[name] = path.stat().st_size

@@ -21,7 +21,7 @@ def _data(n=400, p=6, seed=0):
 
 def test_held_out_predictions_are_out_of_fold_not_in_sample():
     X, Y = _data()
-    est = GeneBoostingRegressor(random_state=0).fit(X, Y)
+    est = GeneBoostingRegressor(early_stopping_rounds=None, random_state=0).fit(X, Y)
     in_sample = est.predict(X)
     # the noise column: the fold models fit it in sample, but cannot predict the rows they did not see
     assert r2_score(Y[:, 2], in_sample[:, 2]) > 0.05
@@ -29,6 +29,20 @@ def test_held_out_predictions_are_out_of_fold_not_in_sample():
     # the signal columns are learnt out of fold too
     assert r2_score(Y[:, 0], est.oob_prediction_[:, 0]) > 0.6
     assert not np.allclose(in_sample, est.oob_prediction_)
+
+
+def test_early_stopping_keeps_each_fold_model_at_its_best_round():
+    X, Y = _data()
+    stopped = GeneBoostingRegressor(n_estimators=200, random_state=0).fit(X, Y)
+    assert stopped.n_rounds_.shape == (3, 2) and stopped.n_rounds_.max() <= 200
+    assert all(b.num_trees() == r for per_fold, rounds in zip(stopped.boosters_, stopped.n_rounds_)
+               for b, r in zip(per_fold, rounds))
+    # the noise target stops within a few rounds, the smooth signal keeps going
+    assert stopped.n_rounds_[2].max() < 10 < stopped.n_rounds_[0].min()
+    full = GeneBoostingRegressor(n_estimators=200, early_stopping_rounds=None, random_state=0).fit(X, Y)
+    assert (full.n_rounds_ == 200).all()
+    # on the noise target the stopped models overfit less out of fold
+    assert r2_score(Y[:, 2], stopped.oob_prediction_[:, 2]) > r2_score(Y[:, 2], full.oob_prediction_[:, 2])
 
 
 def test_models_do_not_depend_on_n_jobs_and_follow_the_seed():
@@ -43,7 +57,7 @@ def test_models_do_not_depend_on_n_jobs_and_follow_the_seed():
 
 def test_importances_per_target_find_each_targets_own_inputs():
     X, Y = _data()
-    est = GeneBoostingRegressor(random_state=0).fit(X, Y)
+    est = GeneBoostingRegressor(early_stopping_rounds=None, random_state=0).fit(X, Y)
     imp = est.target_importances_
     assert imp.shape == (3, 6)
     np.testing.assert_allclose(imp.sum(axis=1), 1.0)
@@ -84,6 +98,29 @@ def test_mtrs_stage2_on_predictions_alone_sees_only_the_genes_predictions():
     assert all(len(m.estimators_) == 7 for m in forty.stage1_estimators_)
 
 
+def test_a_residual_stage_2_corrects_stage_1_and_falls_back_to_it():
+    from sklearn.dummy import DummyRegressor
+
+    X, Y = _genes()
+    forest = ProjectedForestRegressor(30, n_components=3)
+    # a stage 2 that learns nothing (predicts 0) leaves stage 1's predictions as they are
+    nothing = StagePair(forest, DummyRegressor(strategy="constant", constant=np.zeros(3)), "predictions", "residual")
+    est = MTRSRegressor(nothing, targets_per_model=3, random_state=0).fit(X[:240], Y[:240])
+    assert est.stage2_target_ == "residual"
+    np.testing.assert_allclose(est.predict(X[240:]), est.predict_stage1(X[240:]))
+    np.testing.assert_allclose(est.oob_predictions_, est.stage1_oob_predictions_)
+    # a boosted one is fitted to y minus the gene's held-out stage-1 prediction; predict adds it back
+    pair = StagePair(forest, GeneBoostingRegressor(), "predictions", "residual")
+    est = MTRSRegressor(pair, targets_per_model=3, random_state=0).fit(X[:240], Y[:240])
+    Z = est.predict_stage1(X[240:])
+    correction = np.hstack([m.predict(Z) for m in est.stage2_estimators_])
+    np.testing.assert_allclose(est.predict(X[240:]), Z + correction)
+    assert not np.allclose(correction, 0)
+    assert r2_score(Y[240:], est.predict(X[240:])) > 0.5
+    with pytest.raises(ValueError, match="stage2_target"):
+        MTRSRegressor(StagePair(forest, GeneBoostingRegressor(), stage2_target="residuals")).fit(X, Y)
+
+
 def test_stage_pair_with_the_design_gives_stage2_the_design_and_predictions():
     X, Y = _genes(n=150)
     pair = StagePair(ProjectedForestRegressor(10, n_components=3), GeneBoostingRegressor(n_estimators=10))
@@ -96,6 +133,7 @@ def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
     params = key_params(est)
     assert params["stage1__n_estimators"] == 40 and params["stage2__num_leaves"] == 5
     assert params["stage1__max_samples"] == learners.GBM_STAGE1_MAX_SAMPLES and params["stage2_inputs"] == "predictions"
+    assert params["stage2_target"] == "residual"
     assert not any(hasattr(v, "fit") for v in params.values())
     # a bare name that only one stage has is that stage's: the same estimator, so the same training key
     assert key_params(build_learner("rf-projected-gbm", 40, 0, {"n_components": 8})) == \
