@@ -20,7 +20,10 @@ designs, split and ``--reference-genes`` genes, with stage-2 inputs that are out
 (the protocol run's own stage-1 out-of-bag predictions of all 300 genes, so stage 2
 differs from kgexpr's only in the learner). Its per-fit times at full width are
 measured; the time of the whole reference protocol (300 genes x 9 models x 2 stages x
-2 splits) is EXTRAPOLATED from them, and labelled so. Results go to
+2 splits) is EXTRAPOLATED from them, and labelled so. ``--reference-from`` reuses the
+reference fits of an earlier result of this bench, model by model, when that result's
+run gave exactly the same stage-1 inputs (checked array for array against its run
+directory); the other models are measured. Results go to
 bench/results/paper_scale.json. Run by hand, never as a test.
 """
 
@@ -128,6 +131,7 @@ def phase_reference(args) -> dict:
     _, designs = designs_for(ctx, genes)
     results = A.train_results(run.stage_path(A.TRAIN))[args.reference_split]
     models = [m for m in (args.reference_models.split(",") if args.reference_models else designs) if m in designs]
+    models = [m for m in models if m not in (args.reuse_reference_models or "").split(",")]
     rng = np.random.default_rng(args.seed)
     picked = np.sort(rng.choice(len(genes), size=min(args.reference_genes, len(genes)), replace=False))
     out = {"split": args.reference_split, "genes": genes["entrez_id"].to_numpy()[picked].tolist(), "trees": args.reference_trees,
@@ -162,11 +166,47 @@ def phase_reference(args) -> dict:
     return out
 
 
-def _child(args, phase: str) -> dict:
+def _child(args, phase: str, extra: tuple[str, ...] = ()) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "phase.json"
-        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--phase", phase, "--phase-out", str(out)], check=True)
+        subprocess.run([sys.executable, __file__, *sys.argv[1:], *extra, "--phase", phase, "--phase-out", str(out)],
+                       check=True)
         return json.loads(out.read_text())
+
+
+def _run_results(work: str, split: str):
+    from kgexpr import artifacts as A
+    from kgexpr.rundir import RunDir
+
+    run = RunDir((Path(work) if Path(work).is_absolute() else ROOT / work) / "run")
+    return A.TARGET_GENES.read(run.stage_path(A.TRAIN)), A.train_results(run.stage_path(A.TRAIN))[split]
+
+
+def _reused_reference(args) -> dict:
+    """The reference fits of --reference-from whose stage-1 inputs this run reproduces exactly, engine figures redone."""
+    from kgexpr import evaluate as ev
+
+    old = json.loads(Path(args.reference_from).read_text())
+    ref = old["reference"]
+    old_genes, old_results = _run_results(old["settings"]["work"], ref["split"])
+    genes, results = _run_results(args.work, ref["split"])
+    wanted = args.reference_models.split(",") if args.reference_models else list(results)
+    if ref["split"] != args.reference_split or ref["trees"] != args.reference_trees or not old_genes.equals(genes):
+        raise SystemExit(f"--reference-from {args.reference_from}: another split, tree count or target genes than this run")
+    reused = {}
+    for name, rec in ref["models"].items():
+        if name not in wanted:
+            continue
+        a, b = old_results[name], results[name]
+        same = all(np.array_equal(getattr(a, f), getattr(b, f))
+                   for f in ("train_index", "test_index", "y_train", "y_test", "stage1_oob", "stage1_test"))
+        if not same:
+            raise SystemExit(f"--reference-from {args.reference_from}: model {name}'s stage-1 inputs differ from this run's")
+        cols = [int(np.flatnonzero(genes["entrez_id"].to_numpy() == g)[0]) for g in ref["genes"]]
+        r2 = lambda pred, j: float(ev.r2_per_gene(b.y_test[:, [j]], pred[:, [j]])[0])  # noqa: E731
+        reused[name] = {**rec, "engine_stage1_r2": [r2(b.stage1_test, j) for j in cols],
+                        "engine_r2": [r2(b.stage2_test, j) for j in cols], "reused_from": args.reference_from}
+    return {"split": ref["split"], "genes": ref["genes"], "trees": ref["trees"], "models": reused}
 
 
 PROTOCOL_SETTINGS = ("work", "samples", "graph_genes", "pathways", "trees", "learner", "learner_param", "seed")
@@ -218,6 +258,9 @@ def main(argv=None):
     p.add_argument("--reference-trees", type=int, default=300)
     p.add_argument("--reference-models", default="", help="comma-separated models (default: all)")
     p.add_argument("--reference-split", default="random", choices=SPLITS)
+    p.add_argument("--reference-from", default=None,
+                   help="an earlier result of this bench: reuse its reference fits where its run's stage-1 inputs equal this run's")
+    p.add_argument("--reuse-reference-models", default=None, help=argparse.SUPPRESS)
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "paper_scale.json"))
     p.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     p.add_argument("--phase-out", default=None, help=argparse.SUPPRESS)
@@ -249,8 +292,19 @@ def main(argv=None):
     for sp, med in prot["median_r2"].items():
         lines.append(f"  median test R2 ({sp} split): " + ", ".join(f"{k} {v:.4f}" for k, v in med.items()))
     if not args.skip_reference:
-        print(f"== reference: per-gene RandomForestRegressor({args.reference_trees}), {args.reference_genes} genes", flush=True)
-        ref = _child(args, "reference")
+        reused = _reused_reference(args) if args.reference_from else None
+        ref, extra = {"models": {}}, ()
+        if reused is not None:
+            print(f"== reference: reusing {sorted(reused['models'])} from {args.reference_from} (same stage-1 inputs)", flush=True)
+            extra = ("--reuse-reference-models", ",".join(reused["models"]))
+        wanted = args.reference_models.split(",") if args.reference_models else None
+        if reused is None or wanted is None or set(wanted) - set(reused["models"]):
+            print(f"== reference: per-gene RandomForestRegressor({args.reference_trees}), {args.reference_genes} genes", flush=True)
+            ref = _child(args, "reference", extra)
+        if reused is not None:
+            if ref["models"] and ref["genes"] != reused["genes"]:
+                raise SystemExit(f"--reference-from: its genes {reused['genes']} are not the ones measured now {ref['genes']}")
+            ref = {**reused, **{k: v for k, v in ref.items() if k != "models"}, "models": {**reused["models"], **ref["models"]}}
         summ = _reference_summary(ref, prot)
         result.update({"reference": ref, "reference_genes": ref["genes"], **summ})
         lines.append(f"reference ({ref['split']} split, genes {ref['genes']}, {ref['trees']} trees, OOB stage-2 inputs):")

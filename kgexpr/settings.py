@@ -58,7 +58,7 @@ class Settings:
     permute_features: bool = False  # negative control: graph feature rows shuffled across drugs
     write_features: bool = False  # neo4j: embeddings also written as node properties <method>_<key>
     deploy: bool = True  # also fit every model on all samples, for kgexpr predict
-    learner: str = "rf-projected"
+    learner: str = "rf-projected-gbm"  # learners.DEFAULT_LEARNER (tests/test_settings.py checks they agree)
     learner_params: Mapping[str, Any] = field(default_factory=dict)
     genes_per_model: int | None = None  # None: the learner's own block size
     seed: int = 0

@@ -34,6 +34,7 @@ def test_defaults_are_valid_and_have_one_source():
 def test_trees_default_to_the_learners_own_unless_given():
     from kgexpr.learn.learners import DEFAULT_LEARNER, LEARNERS
 
+    assert Settings().learner == DEFAULT_LEARNER
     assert Settings().resolved({}).n_trees == LEARNERS[DEFAULT_LEARNER].default_trees
     assert Settings(learner="rf").resolved({}).n_trees == 300  # the paper's
     assert Settings(learner="rf", n_trees=7).resolved({}).n_trees == 7

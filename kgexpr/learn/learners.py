@@ -1,7 +1,7 @@
 """The named learners a run can train with (a small registry, as PyKEEN keeps its components).
 
 ``rf`` is the paper's: one random forest per gene (scikit-learn defaults, every
-feature tried at every split), in both stages. ``rf-projected``, the default, grows one forest
+feature tried at every split), in both stages. ``rf-projected`` grows one forest
 per block of up to 300 genes whose trees split on random projections of the
 genes' expression and keep every gene's mean in their leaves
 (:class:`~kgexpr.learn.projected_forest.ProjectedForestRegressor`), in both
@@ -10,15 +10,18 @@ with out-of-bag predictions still giving stage 2 honest inputs. Its trees grow
 on half-size bootstrap samples (twice as fast, and no less accurate on the
 paper-sized bench), 100 of them unless ``--trees`` says otherwise.
 
-``rf-projected-gbm`` keeps that forest for stage 1 (on 30 % bootstraps) and
+``rf-projected-gbm``, the default, keeps that forest for stage 1 (on 30 % bootstraps) and
 gives stage 2 one small cross-fitted LightGBM model per gene on the stage-1
 predictions of all genes
-(:class:`~kgexpr.learn.boosting.GeneBoostingRegressor`): on the paper-sized
-bench (10,000 training rows) a per-gene stage 2 gains where a shared forest
-barely moves, and boosting on binned features makes it cost seconds per model.
-It is not the default because on the 936 real consensus signatures (750
-training rows per fold) that stage 2 overfits: median R2 below stage 1's. bench/train.py,
-bench/paper_scale.py and bench/stage2_learners.py measure the learners.
+(:class:`~kgexpr.learn.boosting.GeneBoostingRegressor`), fitted to the residual
+of the gene's own stage-1 prediction and stopped early on its held-out fold: on
+the paper-sized bench (10,000 training rows) a per-gene stage 2 gains where a
+shared forest barely moves, boosting on binned features makes it cost seconds
+per model, and on a few hundred training rows it stops within a few rounds
+instead of undoing stage 1. It is the default because it was the more accurate of
+the two on both the paper-sized bench and the 936 real consensus signatures
+(median per-gene R2 of every model), and three times as fast at the paper's size.
+bench/train.py, bench/paper_scale.py and bench/stage2_learners.py measure the learners.
 
 A learner is an unfitted scikit-learn estimator plus the block size it is meant
 for; its hyper-parameters are the estimator's own (``get_params``), so the
@@ -90,7 +93,7 @@ LEARNERS: dict[str, Learner] = {
     "rf-projected-gbm": Learner(
         "rf-projected-gbm",
         "stage 1 one forest per block of genes (random projections), stage 2 one boosted model per gene "
-        "(LightGBM) on the stage-1 predictions",
+        "(LightGBM) correcting it from the stage-1 predictions of all genes",
         PROJECTED_GENES_PER_MODEL,
         _rf_projected_gbm,
         {"stage1__n_components": PROJECTED_COMPONENTS, "stage1__max_features": PROJECTED_MAX_FEATURES,
@@ -100,7 +103,7 @@ LEARNERS: dict[str, Learner] = {
     ),
 }
 
-DEFAULT_LEARNER = "rf-projected"
+DEFAULT_LEARNER = "rf-projected-gbm"
 
 
 def get_learner(name: str) -> Learner:

@@ -51,11 +51,12 @@ def test_a_method_parameter_given_by_the_user_reruns_features(finished):
 
 
 def test_a_learner_default_reruns_training_and_what_follows(finished, monkeypatch):
-    learner = learners.LEARNERS["rf-projected"]
-    monkeypatch.setitem(learners.LEARNERS, "rf-projected", replace(learner, defaults={**learner.defaults, "n_components": 3}))
+    learner = learners.LEARNERS[finished.learner]
+    name = next(k for k in learner.defaults if k.rsplit("__", 1)[-1] == "n_components")
+    monkeypatch.setitem(learners.LEARNERS, finished.learner, replace(learner, defaults={**learner.defaults, name: 3}))
     assert rerun(finished) == {"train", "evaluate", "explain", "deploy"}
     manifest = RunDir(finished.out).manifest(A.TRAIN)
-    assert manifest["params"]["learner_params"]["n_components"] == 3
+    assert manifest["params"]["learner_params"][name] == 3
 
 
 def test_a_learner_parameter_given_by_the_user_reruns_training(finished):
