@@ -66,6 +66,17 @@ def test_associations_written_back_into_the_graph(finished_run):
     assert set(edges["run_id"]) == {f"{out.name}-{train_key[:8]}"}
 
 
+def test_a_stage_2_that_learns_nothing_writes_no_edges_and_says_so(demo_data, tmp_path):
+    # the default boosted stage 2 on 72 training rows: no split possible, stage 1 kept, no associations
+    out = tmp_path / "r"
+    args = [a for a in ARGS if a not in ("--learner", "rf-projected")] + ["--features", "cn"]
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *args, "--no-deploy"])
+    assert res.exit_code == 0, res.output
+    assert "no gene->gene associations" in res.output
+    assert pd.read_parquet(out / "explain" / "associations.parquet").empty
+    assert len(EmbeddedStore(out / "load" / "graph").edges("ASSOCIATED_WITH")) == 0
+
+
 def test_run_ids_tell_experiments_of_the_same_name_apart(tmp_path):
     from kgexpr.settings import Settings
     from kgexpr.stages.explain import run_id

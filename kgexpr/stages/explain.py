@@ -50,6 +50,9 @@ def run(ctx: StageContext) -> None:
     ctx.info.update({"run_id": rid, "written": int(written), "associated_with_edges": int(n_edges), "split": split,
                      "top_k": s.top_k})
     console.print(f"explain: the {s.backend} graph holds {written} {LEARNED_EDGE} edges of run_id={rid} (read back)")
+    if assoc.empty:
+        console.print("explain: no gene->gene associations: no stage-2 model gained from another gene's prediction "
+                      "(too few training rows for its splits?)")
 
 
 def still_valid(ctx: StageContext, done) -> str | None:
