@@ -342,20 +342,12 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
     """The two deployed MTRS stages of ``name`` on its design rows: (compounds, genes), scaled units."""
     import joblib
 
-    from kgexpr.learn.engine import block_design, stage2_design
+    from kgexpr.learn.engine import predict_two_stages
 
     saved = joblib.load(A.deployed_model(name).path(run.root / A.DEPLOY))
     X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
-    Xt = design.X_target
-    m = len(run.genes)
-    s1 = np.zeros((len(X), m))
-    for block, model in zip(saved["blocks"], saved["stage1"]):
-        s1[:, block] = np.asarray(model.predict(block_design(X, Xt, block, None))).reshape(len(X), -1)
-    out = np.zeros((len(X), m))
-    for block, model in zip(saved["blocks"], saved["stage2"]):
-        Z = stage2_design(X, Xt, block, s1, saved.get("stage2_inputs", "design"))
-        out[:, block] = np.asarray(model.predict(Z)).reshape(len(X), -1)
-    return out + s1 if saved.get("stage2_target", "response") == "residual" else out
+    return predict_two_stages(saved["blocks"], saved["stage1"], saved["stage2"], X, design.X_target,
+                              saved.get("stage2_inputs", "design"), saved.get("stage2_target", "response"))
 
 
 def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, dose_um=None, time_h=None,

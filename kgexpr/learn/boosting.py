@@ -53,23 +53,25 @@ def _booster_params(est, seed: int) -> dict:
     return params
 
 
-def _datasets(X: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], max_bin: int, stopping: bool):
-    """One binned Dataset for all rows (the bins); per fold, subsets of it for its training and held-out rows."""
+def _binned(X: np.ndarray, max_bin: int):
+    """One binned Dataset of all rows: the bins every fold model of every target uses."""
     import lightgbm as lgb
 
     full = lgb.Dataset(X, label=np.zeros(len(X)), free_raw_data=False,
                        params={"max_bin": max_bin, "verbose": -1, "feature_pre_filter": False, "num_threads": 1})
-    full.construct()
+    return full.construct()
+
+
+def _fold_data(full, folds: list[tuple[np.ndarray, np.ndarray]], stopping: bool):
+    """Per fold, subsets of the binned rows for its training and held-out rows (own labels, set per target)."""
     return [(full.subset(train).construct(), full.subset(test).construct() if stopping and len(test) else None)
             for train, test in folds]
 
 
-def _fit_targets(est, X, Y, folds, targets, seeds):
+def _fit_targets(est, X, Y, folds, data, targets, seeds):
     """Boosters for ``targets`` (one per fold each), their held-out predictions and gain importances."""
     import lightgbm as lgb
 
-    stopping = est.early_stopping_rounds is not None
-    data = _datasets(X, folds, est.max_bin, stopping)  # own Datasets: labels are set in place
     boosters, held_out, gains = [], np.zeros((len(X), len(targets))), np.zeros((len(targets), X.shape[1]))
     for i, g in enumerate(targets):
         per_fold = []
@@ -182,8 +184,10 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                  for train, test in KFold(k, shuffle=True, random_state=rng.randint(_MAX_SEED)).split(X)]
         seeds = rng.randint(_MAX_SEED, size=(b, k))
         chunks = [c for c in np.array_split(np.arange(b), min(b, effective_n_jobs(self.n_jobs))) if len(c)]
-        parts = Parallel(n_jobs=len(chunks), prefer="threads")(  # LightGBM trains without the GIL
-            delayed(_fit_targets)(self, X, Y, folds, chunk, seeds) for chunk in chunks
+        full, stopping = _binned(X, self.max_bin), self.early_stopping_rounds is not None
+        # threads, whatever backend is active (a Dask task's): LightGBM trains without the GIL, on Datasets here
+        parts = Parallel(n_jobs=len(chunks), backend="threading")(
+            delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping), chunk, seeds) for chunk in chunks
         )
         self.boosters_ = [per_fold for boosters, _, _ in parts for per_fold in boosters]
         self.n_rounds_ = np.array([[b.current_iteration() for b in per_fold] for per_fold in self.boosters_])

@@ -134,6 +134,24 @@ def stage2_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray,
     return stage1 if inputs == "predictions" else block_design(X, X_target, block, stage1)
 
 
+def predict_stage(blocks: list[np.ndarray], models: list, X: np.ndarray, X_target: np.ndarray | None,
+                  stage1: np.ndarray | None = None, inputs: str = "design") -> np.ndarray:
+    """(n, n_targets) predictions of one stage's block models; ``stage1`` given: stage 2's (raw) outputs."""
+    out = np.zeros((len(X), sum(len(b) for b in blocks)))
+    for block, model in zip(blocks, models):
+        Z = block_design(X, X_target, block, None) if stage1 is None else stage2_design(X, X_target, block, stage1, inputs)
+        out[:, block] = np.asarray(model.predict(Z)).reshape(len(X), -1)
+    return out
+
+
+def predict_two_stages(blocks: list[np.ndarray], stage1_models: list, stage2_models: list, X: np.ndarray,
+                       X_target: np.ndarray | None, inputs: str = "design", target: str = "response") -> np.ndarray:
+    """Fitted MTRS stages on new rows: stage 2 on stage 1's predictions (plus them, for a residual stage 2)."""
+    s1 = predict_stage(blocks, stage1_models, X, X_target)
+    s2 = predict_stage(blocks, stage2_models, X, X_target, s1, inputs)
+    return s2 + s1 if target == "residual" else s2
+
+
 def per_target_importances(est, n_targets: int) -> np.ndarray | None:
     """(n_targets, n_features) importances, one row per output of the model (None if it has none)."""
     if getattr(est, "target_importances_", None) is not None:

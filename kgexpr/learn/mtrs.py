@@ -10,8 +10,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from kgexpr.learn.engine import (StageInputs, StagePair, block_design, default_forest, fit_two_stages,
-                                 stage2_design, stage_plan)
+from kgexpr.learn.engine import (StageInputs, StagePair, default_forest, fit_two_stages, predict_stage,
+                                 predict_two_stages, stage_plan)
 from kgexpr.learn.projected_forest import validate_data
 
 PAPER_TREES = 300  # the paper's trees per forest, when no estimator is given
@@ -172,25 +172,16 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                                  f"got {X_target.shape}")
         return X, X_target
 
-    def _predict_with(self, models, X, X_target, extra):
-        out = np.zeros((len(X), self.n_targets_))
-        for block, est in zip(self.target_blocks_, models):
-            Z = block_design(X, X_target, block, None) if extra is None else \
-                stage2_design(X, X_target, block, extra, self.stage2_inputs_)
-            out[:, block] = np.asarray(est.predict(Z)).reshape(len(X), -1)
-        return out
-
     def predict_stage1(self, X, X_target=None):
         """Stage-1 predictions: (n_samples,) or (n_samples, n_targets), as y was in fit."""
         X, X_target = self._check_X(X, X_target)
-        return self._as_y(self._predict_with(self.stage1_estimators_, X, X_target, None))
+        return self._as_y(predict_stage(self.target_blocks_, self.stage1_estimators_, X, X_target))
 
     def predict(self, X, X_target=None):
         """Stage-2 predictions: (n_samples,) or (n_samples, n_targets), as y was in fit."""
         X, X_target = self._check_X(X, X_target)
-        Z = self._predict_with(self.stage1_estimators_, X, X_target, None)
-        out = self._predict_with(self.stage2_estimators_, X, X_target, Z)
-        return self._as_y(out + Z if self.stage2_target_ == "residual" else out)
+        return self._as_y(predict_two_stages(self.target_blocks_, self.stage1_estimators_, self.stage2_estimators_,
+                                             X, X_target, self.stage2_inputs_, self.stage2_target_))
 
     def target_associations(self) -> np.ndarray:
         """(n_targets, n_targets) stage-2 importance of gene k's stage-1 prediction in gene j's model (diagonal 0)."""
