@@ -62,16 +62,20 @@ def _binned(X: np.ndarray, max_bin: int):
     return full.construct()
 
 
-def _fold_data(full, folds: list[tuple[np.ndarray, np.ndarray]], stopping: bool):
-    """Per fold, subsets of the binned rows for its training and held-out rows (own labels, set per target)."""
-    return [(full.subset(train).construct(), full.subset(test).construct() if stopping and len(test) else None)
+def _fold_data(full, folds: list[tuple[np.ndarray, np.ndarray]], stopping: bool, refit: bool):
+    """Per fold, subsets of the binned rows for its training and held-out rows (own labels, set per target),
+    and all rows for the final model when refitting."""
+    data = [(full.subset(train).construct(), full.subset(test).construct() if stopping and len(test) else None)
             for train, test in folds]
+    return data, full.subset(np.arange(full.num_data())).construct() if refit else None
 
 
 def _fit_targets(est, X, Y, folds, data, targets, seeds):
-    """Boosters for ``targets`` (one per fold each), their held-out predictions and gain importances."""
+    """Boosters for ``targets`` (one per fold each, then the final one when refitting), their held-out
+    predictions and gain importances (of the models that predict)."""
     import lightgbm as lgb
 
+    data, everything = data
     boosters, held_out, gains = [], np.zeros((len(X), len(targets))), np.zeros((len(targets), X.shape[1]))
     for i, g in enumerate(targets):
         per_fold = []
@@ -86,8 +90,13 @@ def _fit_targets(est, X, Y, folds, data, targets, seeds):
                 booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
             if len(test):
                 held_out[test, i] = booster.predict(X[test], num_threads=1)
-            gains[i] += booster.feature_importance(importance_type="gain")
             per_fold.append(booster)
+        if everything is not None:  # as many rounds as the fold models kept on average (lightgbm.cv's choice)
+            everything.set_label(Y[:, g])
+            rounds = max(1, round(float(np.mean([b.current_iteration() for b in per_fold]))))
+            per_fold.append(lgb.train(_booster_params(est, seeds[g, -1]), everything, num_boost_round=rounds))
+        for booster in per_fold[-1:] if everything is not None else per_fold:
+            gains[i] += booster.feature_importance(importance_type="gain")
         boosters.append(per_fold)
     return boosters, held_out, gains
 
@@ -117,6 +126,11 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     early_stopping_rounds : int or None, default=10
         A fold model stops when its held-out fold's squared error has not improved for
         this many rounds, and keeps its best round. None: always ``n_estimators`` rounds.
+    refit : bool, default=False
+        After the cross-fit, fit one more model per target on all rows, for as many
+        rounds as its fold models kept on average; ``predict`` then uses it alone. The
+        held-out predictions still come from the fold models. It costs about one more
+        fit on all rows, and each prediction comes from a model that saw every row.
     n_jobs : int or None, default=None
         Targets fitted in parallel (threads); the models do not depend on it.
     random_state : int, RandomState instance or None, default=None
@@ -124,9 +138,10 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     Attributes
     ----------
     boosters_ : list of list of lightgbm.Booster
-        Per target, its fold models (each cut at its best round when stopping early).
-    n_rounds_ : ndarray of shape (n_outputs, n_folds)
-        Rounds each fold model kept.
+        Per target, its fold models (each cut at its best round when stopping early),
+        then its final model when ``refit``.
+    n_rounds_ : ndarray of shape (n_outputs, n_folds + refit)
+        Rounds each of those models kept.
     oob_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Each training row predicted by the fold model that did not learn from it.
     target_importances_ : ndarray of shape (n_outputs, n_features)
@@ -146,6 +161,7 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         "max_bin": [Interval(Integral, 2, None, closed="left")],
         "n_folds": [Interval(Integral, 2, None, closed="left")],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "refit": ["boolean"],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -153,7 +169,7 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def __init__(self, n_estimators: int = 50, learning_rate: float = 0.1, num_leaves: int = 7,
                  min_child_samples: int = 20, subsample: float = 0.5, colsample_bytree: float = 0.5,
                  reg_lambda: float = 0.0, max_bin: int = 63, n_folds: int = 2, early_stopping_rounds: int | None = 10,
-                 n_jobs=None, random_state=None):
+                 refit: bool = False, n_jobs=None, random_state=None):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -164,6 +180,7 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.max_bin = max_bin
         self.n_folds = n_folds
         self.early_stopping_rounds = early_stopping_rounds
+        self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -183,11 +200,12 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         folds = [(np.sort(train), test)
                  for train, test in KFold(k, shuffle=True, random_state=rng.randint(_MAX_SEED)).split(X)]
         seeds = rng.randint(_MAX_SEED, size=(b, k))
+        seeds = np.column_stack([seeds, rng.randint(_MAX_SEED, size=b)])  # the last column: the final models
         chunks = [c for c in np.array_split(np.arange(b), min(b, effective_n_jobs(self.n_jobs))) if len(c)]
         full, stopping = _binned(X, self.max_bin), self.early_stopping_rounds is not None
         # threads, whatever backend is active (a Dask task's): LightGBM trains without the GIL, on Datasets here
         parts = Parallel(n_jobs=len(chunks), backend="threading")(
-            delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping), chunk, seeds) for chunk in chunks
+            delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping, self.refit), chunk, seeds) for chunk in chunks
         )
         self.boosters_ = [per_fold for boosters, _, _ in parts for per_fold in boosters]
         self.n_rounds_ = np.array([[b.current_iteration() for b in per_fold] for per_fold in self.boosters_])
@@ -202,10 +220,11 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        """Mean of each target's fold models: (n_samples,) or (n_samples, n_outputs), as y was."""
+        """Each target's final model, else the mean of its fold models: (n_samples,) or (n_samples, n_outputs), as y was."""
         check_is_fitted(self, "boosters_")
         X = validate_data(self, X, dtype=np.float32, order="C", reset=False)
         out = np.zeros((len(X), self.n_outputs_))
         for g, per_fold in enumerate(self.boosters_):
-            out[:, g] = np.mean([b.predict(X, num_threads=1) for b in per_fold], axis=0)
+            models = per_fold[-1:] if self.refit else per_fold
+            out[:, g] = np.mean([b.predict(X, num_threads=1) for b in models], axis=0)
         return out[:, 0] if self._1d else out

@@ -45,6 +45,26 @@ def test_early_stopping_keeps_each_fold_model_at_its_best_round():
     assert r2_score(Y[:, 2], stopped.oob_prediction_[:, 2]) > r2_score(Y[:, 2], full.oob_prediction_[:, 2])
 
 
+def test_refit_predicts_with_one_model_of_all_rows_and_keeps_the_cross_fit_held_out():
+    X, Y = _data()
+    folds = GeneBoostingRegressor(random_state=0).fit(X, Y)
+    final = GeneBoostingRegressor(refit=True, random_state=0).fit(X, Y)
+    # the cross-fit is the same models: the same held-out predictions
+    np.testing.assert_array_equal(folds.oob_prediction_, final.oob_prediction_)
+    assert final.n_rounds_.shape == (3, 3)
+    for per_fold, rounds in zip(final.boosters_, final.n_rounds_):
+        assert len(per_fold) == 3
+        assert rounds[-1] == max(1, round(rounds[:2].mean()))
+    # predict is the final model's alone, and it learnt from every row
+    manual = np.column_stack([per_fold[-1].predict(X.astype(np.float32)) for per_fold in final.boosters_])
+    np.testing.assert_allclose(final.predict(X), manual)
+    assert not np.allclose(final.predict(X), folds.predict(X))
+    test_X, test_Y = _data(n=2000, seed=5)
+    signal = slice(0, 2)
+    assert r2_score(test_Y[:, signal], final.predict(test_X)[:, signal]) > \
+        r2_score(test_Y[:, signal], folds.predict(test_X)[:, signal])
+
+
 def test_models_do_not_depend_on_n_jobs_and_follow_the_seed():
     X, Y = _data()
     one = GeneBoostingRegressor(random_state=3, n_jobs=1).fit(X, Y)

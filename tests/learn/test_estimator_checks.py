@@ -19,6 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scor
     MTRSRegressor(ProjectedForestRegressor(n_estimators=5, n_components=4), targets_per_model=2),
     MTRSRegressor(n_estimators=5),
     GeneBoostingRegressor(),
+    GeneBoostingRegressor(refit=True),
     MTRSRegressor(StagePair(ProjectedForestRegressor(n_estimators=5, n_components=4),
                             GeneBoostingRegressor(), stage2_inputs="predictions"), targets_per_model=2),
 ])
