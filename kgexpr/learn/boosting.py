@@ -12,8 +12,9 @@ Boosting has no out-of-bag predictions, and stage 2's held-out predictions must 
 in-sample fits (the weighted stacking learns from them). So each gene is *cross-fitted*:
 the training rows are cut into ``n_folds`` folds, one model per fold learns from the
 other folds, the held-out prediction of a row comes from the model that did not see it
-(``oob_prediction_``), and a new row gets the mean of the fold models. With two folds
-this costs about one fit on all rows.
+(``oob_prediction_``), and a new row gets the mean of the fold models (or, with
+``refit``, one more model fitted on all rows). With two folds this costs about one fit
+on all rows, with three about two; each fold model then sees two thirds of the rows.
 
 The held-out fold also stops its model early (``early_stopping_rounds``): boosting
 stops once the held-out error has not improved for that many rounds, and the model

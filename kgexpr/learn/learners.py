@@ -11,8 +11,8 @@ on half-size bootstrap samples (twice as fast, and no less accurate on the
 paper-sized bench), 100 of them unless ``--trees`` says otherwise.
 
 ``rf-projected-gbm``, the default, keeps that forest for stage 1 (on 30 % bootstraps) and
-gives stage 2 one small cross-fitted LightGBM model per gene on the stage-1
-predictions of all genes
+gives stage 2 one small cross-fitted LightGBM model per gene (4-leaf trees, 3 folds)
+on the stage-1 predictions of all genes
 (:class:`~kgexpr.learn.boosting.GeneBoostingRegressor`), fitted to the residual
 of the gene's own stage-1 prediction and stopped early on its held-out fold: on
 the paper-sized bench (10,000 training rows) a per-gene stage 2 gains where a
@@ -20,7 +20,7 @@ shared forest barely moves, boosting on binned features makes it cost seconds
 per model, and on a few hundred training rows it stops within a few rounds
 instead of undoing stage 1. It is the default because it was the more accurate of
 the two on both the paper-sized bench and the 936 real consensus signatures
-(median per-gene R2 of every model), and three times as fast at the paper's size.
+(median per-gene R2 of every model), and 2.8 times as fast at the paper's size.
 bench/train.py, bench/paper_scale.py and bench/stage2_learners.py measure the learners.
 
 A learner is an unfitted scikit-learn estimator plus the block size it is meant

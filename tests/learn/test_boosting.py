@@ -154,6 +154,9 @@ def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
     assert params["stage1__n_estimators"] == 40 and params["stage2__num_leaves"] == 5
     assert params["stage1__max_samples"] == learners.GBM_STAGE1_MAX_SAMPLES and params["stage2_inputs"] == "predictions"
     assert params["stage2_target"] == "residual"
+    defaults = key_params(build_learner("rf-projected-gbm", 40, 0))
+    assert defaults["stage2__num_leaves"] == learners.GBM_STAGE2_LEAVES
+    assert defaults["stage2__n_folds"] == learners.GBM_STAGE2_FOLDS and defaults["stage2__refit"] is False
     assert not any(hasattr(v, "fit") for v in params.values())
     # a bare name that only one stage has is that stage's: the same estimator, so the same training key
     assert key_params(build_learner("rf-projected-gbm", 40, 0, {"n_components": 8})) == \
