@@ -64,19 +64,24 @@ def _binned(X: np.ndarray, max_bin: int):
 
 
 def _fold_data(full, folds: list[tuple[np.ndarray, np.ndarray]], stopping: bool, refit: bool):
-    """Per fold, subsets of the binned rows for its training and held-out rows (own labels, set per target),
-    and all rows for the final model when refitting."""
+    """A thread's own subsets of the binned rows (labels are set per target): per fold its training and
+    held-out rows, and all rows for the final models when refitting (else None)."""
     data = [(full.subset(train).construct(), full.subset(test).construct() if stopping and len(test) else None)
             for train, test in folds]
     return data, full.subset(np.arange(full.num_data())).construct() if refit else None
 
 
-def _fit_targets(est, X, Y, folds, data, targets, seeds):
+def _predicting(per_fold: list, refit: bool) -> list:
+    """The models that predict a target: its final model when refitting, else its fold models."""
+    return per_fold[-1:] if refit else per_fold
+
+
+def _fit_targets(est, X, Y, folds, fold_data, targets, seeds):
     """Boosters for ``targets`` (one per fold each, then the final one when refitting), their held-out
     predictions and gain importances (of the models that predict)."""
     import lightgbm as lgb
 
-    data, everything = data
+    data, everything = fold_data
     boosters, held_out, gains = [], np.zeros((len(X), len(targets))), np.zeros((len(targets), X.shape[1]))
     for i, g in enumerate(targets):
         per_fold = []
@@ -96,7 +101,7 @@ def _fit_targets(est, X, Y, folds, data, targets, seeds):
             everything.set_label(Y[:, g])
             rounds = max(1, round(float(np.mean([b.current_iteration() for b in per_fold]))))
             per_fold.append(lgb.train(_booster_params(est, seeds[g, -1]), everything, num_boost_round=rounds))
-        for booster in per_fold[-1:] if everything is not None else per_fold:
+        for booster in _predicting(per_fold, est.refit):
             gains[i] += booster.feature_importance(importance_type="gain")
         boosters.append(per_fold)
     return boosters, held_out, gains
@@ -206,7 +211,8 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         full, stopping = _binned(X, self.max_bin), self.early_stopping_rounds is not None
         # threads, whatever backend is active (a Dask task's): LightGBM trains without the GIL, on Datasets here
         parts = Parallel(n_jobs=len(chunks), backend="threading")(
-            delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping, self.refit), chunk, seeds) for chunk in chunks
+            delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping, self.refit), chunk, seeds)
+            for chunk in chunks
         )
         self.boosters_ = [per_fold for boosters, _, _ in parts for per_fold in boosters]
         self.n_rounds_ = np.array([[b.current_iteration() for b in per_fold] for per_fold in self.boosters_])
@@ -226,6 +232,5 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float32, order="C", reset=False)
         out = np.zeros((len(X), self.n_outputs_))
         for g, per_fold in enumerate(self.boosters_):
-            models = per_fold[-1:] if self.refit else per_fold
-            out[:, g] = np.mean([b.predict(X, num_threads=1) for b in models], axis=0)
+            out[:, g] = np.mean([b.predict(X, num_threads=1) for b in _predicting(per_fold, self.refit)], axis=0)
         return out[:, 0] if self._1d else out
