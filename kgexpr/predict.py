@@ -347,7 +347,8 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
     saved = joblib.load(A.deployed_model(name).path(run.root / A.DEPLOY))
     X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
     return predict_two_stages(saved["blocks"], saved["stage1"], saved["stage2"], X, design.X_target,
-                              saved.get("stage2_inputs", "design"), saved.get("stage2_target", "response"))
+                              saved.get("stage2_inputs", "design"), saved.get("stage2_target", "response"),
+                              saved.get("n_conditions", 0))
 
 
 def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, dose_um=None, time_h=None,

@@ -53,7 +53,7 @@ def test_predict_reproduces_the_deployed_models_on_their_own_compounds(deployed,
 
 
 def test_the_boosted_stage_2_learner_deploys_and_predicts_its_own_compounds(demo_data, tmp_path):
-    # rf-projected-gbm: stage 2 corrects stage 1 from the stage-1 predictions alone (the saved models say so)
+    # rf-projected-gbm: stage 2 corrects stage 1 from the conditions and the stage-1 predictions (the saved models say so)
     out = tmp_path / "gbm"
     res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS,
                                     "--features", "lpi", "--learner", "rf-projected-gbm"])
@@ -61,8 +61,10 @@ def test_the_boosted_stage_2_learner_deploys_and_predicts_its_own_compounds(demo
     import joblib
 
     saved = joblib.load(A.deployed_model("lpi").path(out / A.DEPLOY))
-    assert saved["stage2_inputs"] == "predictions" and saved["stage2_target"] == "residual"
-    assert all(m.n_features_in_ == len(A.TARGET_GENES.read(out / A.TRAIN)) for m in saved["stage2"])
+    assert saved["stage2_inputs"] == "conditions+predictions" and saved["stage2_target"] == "residual"
+    assert saved["columns"][:saved["n_conditions"]] == ["log10_dose_um", "time_h"][:saved["n_conditions"]]
+    assert saved["n_conditions"] >= 1  # the plate's doses
+    assert all(m.n_features_in_ == saved["n_conditions"] + len(A.TARGET_GENES.read(out / A.TRAIN)) for m in saved["stage2"])
     samples = A.SAMPLES.read(out / A.LOAD)
     with np.load(A.DEPLOY_IN_SAMPLE.path(out / A.DEPLOY)) as z:
         fitted = z["lpi"]

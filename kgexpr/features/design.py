@@ -22,12 +22,30 @@ import pandas as pd
 from kgexpr.graph.schema import node_id
 
 
+CONDITIONS = ("log10_dose_um", "time_h")  # the experiment's conditions; with the cell line's one-hot, X's leading columns
+CELL_PREFIX = "cell_"
+
+
 @dataclass
 class Design:
     """Inputs of one model: X (n_samples x p, named columns) and X_target (n_samples x n_genes x k)."""
 
     X: pd.DataFrame
     X_target: np.ndarray | None
+
+    @property
+    def n_conditions(self) -> int:
+        """How many leading columns of X are the experiment's conditions (dose, time, cell line), not the drug's."""
+        return n_conditions(self.X.columns)
+
+
+def n_conditions(columns) -> int:
+    n = 0
+    for c in columns:
+        if c not in CONDITIONS and not str(c).startswith(CELL_PREFIX):
+            break
+        n += 1
+    return n
 
 
 BASELINE = "baseline"
@@ -73,7 +91,8 @@ def build_designs(
 
 def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None,
                       cell_lines: list[str] | None = None) -> pd.DataFrame:
-    """Dose (log10 uM), time, drug descriptors and a one-hot cell line when there are several.
+    """Dose (log10 uM), time, a one-hot cell line when there are several (the conditions, leading), then the
+    drug's descriptors.
 
     Dose and time enter only when the data has them (consensus signatures pool over both).
     """
@@ -84,6 +103,11 @@ def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None,
     time = samples["time_h"].astype(float)
     if time.notna().any():
         X["time_h"] = time.fillna(0.0)
+    cells = samples["cell_id"].astype(str)
+    vocabulary = sorted(cells.unique()) if cell_lines is None else list(cell_lines)  # a model's own, when predicting
+    if len(vocabulary) > 1:
+        onehot = pd.get_dummies(pd.Categorical(cells, categories=vocabulary), prefix="cell", dtype=float)
+        X = X.join(onehot.set_axis(samples.index))
     if descriptors is not None and len(descriptors.columns):
         d = descriptors.reindex(samples["pert_id"].to_numpy())
         d.index = samples.index
@@ -94,11 +118,6 @@ def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None,
         else:
             X["descriptors_missing"] = absent.astype(float)
         X = X.join(d.add_prefix("drug_"))
-    cells = samples["cell_id"].astype(str)
-    vocabulary = sorted(cells.unique()) if cell_lines is None else list(cell_lines)  # a model's own, when predicting
-    if len(vocabulary) > 1:
-        onehot = pd.get_dummies(pd.Categorical(cells, categories=vocabulary), prefix="cell", dtype=float)
-        X = X.join(onehot.set_axis(samples.index))
     return X.astype(float)
 
 

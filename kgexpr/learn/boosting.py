@@ -71,6 +71,76 @@ def _fold_data(full, folds: list[tuple[np.ndarray, np.ndarray]], stopping: bool,
     return data, full.subset(np.arange(full.num_data())).construct() if refit else None
 
 
+def _screened(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, targets, keep: int, k: int) -> list[np.ndarray]:
+    """Per target, the columns its model on ``rows`` sees: the ``keep`` leading ones, then the ``k`` others most
+    correlated with it there (absolute Pearson r; a constant column counts as 0), in column order."""
+    Z = X[rows, keep:].astype(np.float64)
+    Z -= Z.mean(axis=0)
+    sd = np.sqrt((Z ** 2).sum(axis=0))
+    T = Y[np.ix_(rows, np.asarray(targets))]
+    T = T - T.mean(axis=0)
+    st = np.sqrt((T ** 2).sum(axis=0))
+    r = np.abs(Z.T @ T) / np.outer(np.where(sd > 0, sd, np.inf), np.where(st > 0, st, np.inf))
+    top = np.argsort(-r, axis=0, kind="stable")[: min(k, Z.shape[1])]
+    return [np.r_[np.arange(keep), keep + np.sort(top[:, i])] for i in range(len(targets))]
+
+
+def _final_params(est, seed: int, per_fold: list, n_rows: int) -> tuple[dict, int]:
+    """The final model's parameters and rounds: as many rounds as the fold models kept on average
+    (lightgbm.cv's choice); when no fold model found a split, none for it either (a constant)."""
+    params = _booster_params(est, seed)
+    if not any(b.feature_importance(importance_type="split").sum() for b in per_fold):
+        params["min_data_in_leaf"] = n_rows
+    return params, max(1, round(float(np.mean([b.current_iteration() for b in per_fold]))))
+
+
+def _screened_fit(est, X, y, rows, valid_rows, cols, seed, rounds, params=None):
+    """One booster on the screened columns of ``rows`` (its own Dataset: binned on them), stopped early on
+    ``valid_rows`` when given."""
+    import lightgbm as lgb
+
+    ds_params = {"max_bin": est.max_bin, "verbose": -1, "feature_pre_filter": False, "num_threads": 1}
+    d = lgb.Dataset(X[np.ix_(rows, cols)], label=y[rows], params=ds_params, free_raw_data=True)
+    fit = {}
+    if valid_rows is not None:
+        valid = lgb.Dataset(X[np.ix_(valid_rows, cols)], label=y[valid_rows], reference=d, params=ds_params)
+        fit = dict(valid_sets=[valid], callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)])
+    booster = lgb.train(params or _booster_params(est, seed), d, num_boost_round=rounds, **fit)
+    if valid_rows is not None:
+        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+    return booster
+
+
+def _fit_screened_targets(est, X, Y, folds, targets, seeds):
+    """``_fit_targets`` with each model on its own screened columns (``est.screen_features`` of them)."""
+    stopping = est.early_stopping_rounds is not None
+    keep = min(est.kept_features, X.shape[1])
+    screens = [_screened(X, Y, train, targets, keep, est.screen_features) for train, _ in folds]
+    every = np.arange(len(X))
+    final = _screened(X, Y, every, targets, keep, est.screen_features) if est.refit else None
+    boosters, columns = [], []
+    held_out, gains = np.zeros((len(X), len(targets))), np.zeros((len(targets), X.shape[1]))
+    for i, g in enumerate(targets):
+        per_fold, cols_of = [], []
+        for k, (train, test) in enumerate(folds):
+            cols = screens[k][i]
+            booster = _screened_fit(est, X, Y[:, g], train, test if stopping and len(test) else None, cols,
+                                    seeds[g, k], est.n_estimators)
+            if len(test):
+                held_out[test, i] = booster.predict(X[np.ix_(test, cols)], num_threads=1)
+            per_fold.append(booster)
+            cols_of.append(cols)
+        if final is not None:
+            params, rounds = _final_params(est, seeds[g, -1], per_fold, len(X))
+            per_fold.append(_screened_fit(est, X, Y[:, g], every, None, final[i], seeds[g, -1], rounds, params))
+            cols_of.append(final[i])
+        for booster, cols in zip(_predicting(per_fold, est.refit), _predicting(cols_of, est.refit)):
+            gains[i, cols] += booster.feature_importance(importance_type="gain")
+        boosters.append(per_fold)
+        columns.append(cols_of)
+    return boosters, held_out, gains, columns
+
+
 def _predicting(per_fold: list, refit: bool) -> list:
     """The models that predict a target: its final model when refitting, else its fold models."""
     return per_fold[-1:] if refit else per_fold
@@ -97,10 +167,10 @@ def _fit_targets(est, X, Y, folds, fold_data, targets, seeds):
             if len(test):
                 held_out[test, i] = booster.predict(X[test], num_threads=1)
             per_fold.append(booster)
-        if everything is not None:  # as many rounds as the fold models kept on average (lightgbm.cv's choice)
+        if everything is not None:
             everything.set_label(Y[:, g])
-            rounds = max(1, round(float(np.mean([b.current_iteration() for b in per_fold]))))
-            per_fold.append(lgb.train(_booster_params(est, seeds[g, -1]), everything, num_boost_round=rounds))
+            params, rounds = _final_params(est, seeds[g, -1], per_fold, len(X))
+            per_fold.append(lgb.train(params, everything, num_boost_round=rounds))
         for booster in _predicting(per_fold, est.refit):
             gains[i] += booster.feature_importance(importance_type="gain")
         boosters.append(per_fold)
@@ -137,6 +207,16 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         rounds as its fold models kept on average; ``predict`` then uses it alone. The
         held-out predictions still come from the fold models. It costs about one more
         fit on all rows, and each prediction comes from a model that saw every row.
+    screen_features : int or None, default=None
+        Per target, its models see only the ``screen_features`` columns most correlated
+        with it (absolute Pearson r on each model's own training rows, so held-out rows
+        never pick them), plus the ``kept_features`` leading ones. A few inputs let
+        small trees find their interactions with those leading columns (in MTRS's stage
+        2: how a gene's response bends with dose) that they miss among hundreds. None:
+        every column, binned once and shared by all targets.
+    kept_features : int, default=0
+        Leading columns every model sees when screening (a :class:`~kgexpr.learn.engine.StagePair`
+        with ``stage2_inputs="conditions+predictions"`` sets it to the number of conditions).
     n_jobs : int or None, default=None
         Targets fitted in parallel (threads); the models do not depend on it.
     random_state : int, RandomState instance or None, default=None
@@ -148,6 +228,8 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         then its final model when ``refit``.
     n_rounds_ : ndarray of shape (n_outputs, n_folds + refit)
         Rounds each of those models kept.
+    features_ : list of list of ndarray or None
+        When screening, per target the columns each of its models sees; else None.
     oob_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Each training row predicted by the fold model that did not learn from it.
     target_importances_ : ndarray of shape (n_outputs, n_features)
@@ -168,6 +250,8 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         "n_folds": [Interval(Integral, 2, None, closed="left")],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
         "refit": ["boolean"],
+        "screen_features": [Interval(Integral, 1, None, closed="left"), None],
+        "kept_features": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -175,7 +259,8 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def __init__(self, n_estimators: int = 50, learning_rate: float = 0.1, num_leaves: int = 7,
                  min_child_samples: int = 20, subsample: float = 0.5, colsample_bytree: float = 0.5,
                  reg_lambda: float = 0.0, max_bin: int = 63, n_folds: int = 2, early_stopping_rounds: int | None = 10,
-                 refit: bool = False, n_jobs=None, random_state=None):
+                 refit: bool = False, screen_features: int | None = None, kept_features: int = 0,
+                 n_jobs=None, random_state=None):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -187,6 +272,8 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_folds = n_folds
         self.early_stopping_rounds = early_stopping_rounds
         self.refit = refit
+        self.screen_features = screen_features
+        self.kept_features = kept_features
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -208,16 +295,22 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         seeds = rng.randint(_MAX_SEED, size=(b, k))
         seeds = np.column_stack([seeds, rng.randint(_MAX_SEED, size=b)])  # the last column: the final models
         chunks = [c for c in np.array_split(np.arange(b), min(b, effective_n_jobs(self.n_jobs))) if len(c)]
-        full, stopping = _binned(X, self.max_bin), self.early_stopping_rounds is not None
         # threads, whatever backend is active (a Dask task's): LightGBM trains without the GIL, on Datasets here
-        parts = Parallel(n_jobs=len(chunks), backend="threading")(
-            delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping, self.refit), chunk, seeds)
-            for chunk in chunks
-        )
-        self.boosters_ = [per_fold for boosters, _, _ in parts for per_fold in boosters]
+        if self.screen_features is None:
+            full, stopping = _binned(X, self.max_bin), self.early_stopping_rounds is not None
+            parts = Parallel(n_jobs=len(chunks), backend="threading")(
+                delayed(_fit_targets)(self, X, Y, folds, _fold_data(full, folds, stopping, self.refit), chunk, seeds)
+                for chunk in chunks
+            )
+            self.features_ = None
+        else:
+            parts = Parallel(n_jobs=len(chunks), backend="threading")(
+                delayed(_fit_screened_targets)(self, X, Y, folds, chunk, seeds) for chunk in chunks)
+            self.features_ = [cols for part in parts for cols in part[3]]
+        self.boosters_ = [per_fold for part in parts for per_fold in part[0]]
         self.n_rounds_ = np.array([[b.current_iteration() for b in per_fold] for per_fold in self.boosters_])
-        held_out = np.hstack([h for _, h, _ in parts])
-        gains = np.vstack([g for _, _, g in parts])
+        held_out = np.hstack([part[1] for part in parts])
+        gains = np.vstack([part[2] for part in parts])
         total = gains.sum(axis=1, keepdims=True)
         self.target_importances_ = np.divide(gains, total, out=np.zeros_like(gains), where=total > 0)
         fi = self.target_importances_.mean(axis=0)
@@ -232,5 +325,7 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float32, order="C", reset=False)
         out = np.zeros((len(X), self.n_outputs_))
         for g, per_fold in enumerate(self.boosters_):
-            out[:, g] = np.mean([b.predict(X, num_threads=1) for b in _predicting(per_fold, self.refit)], axis=0)
+            cols = [None] * len(per_fold) if self.features_ is None else self.features_[g]
+            out[:, g] = np.mean([b.predict(X if c is None else X[:, c], num_threads=1)
+                                 for b, c in zip(_predicting(per_fold, self.refit), _predicting(cols, self.refit))], axis=0)
         return out[:, 0] if self._1d else out

@@ -66,7 +66,7 @@ def _held_out_of(est) -> np.ndarray | None:
     return getattr(est, "oob_prediction_", None)
 
 
-STAGE2_INPUTS = ("design", "predictions")
+STAGE2_INPUTS = ("design", "predictions", "conditions+predictions")
 STAGE2_TARGETS = ("response", "residual")
 
 
@@ -76,7 +76,11 @@ class StagePair(BaseEstimator):
     ``stage2_inputs="design"`` is the paper's stage 2: the design plus the stage-1
     predictions of all genes. ``"predictions"`` gives stage 2 only those predictions
     (classic stacking): a per-gene model then learns how to correct a gene from the
-    genes it co-varies with, at a fraction of the width.
+    genes it co-varies with, at a fraction of the width. ``"conditions+predictions"``
+    adds the experiment's conditions (the design's leading ``n_conditions`` columns: dose,
+    time, cell line), because a gene's response bends with dose in ways its stage-1
+    prediction does not; a stage 2 with a ``kept_features`` parameter (a screening
+    :class:`~kgexpr.learn.boosting.GeneBoostingRegressor`) is told to keep them.
 
     ``stage2_target="residual"`` fits stage 2 to y minus the gene's own held-out stage-1
     prediction and adds that prediction back: a shrunken or early-stopped stage 2 then
@@ -129,26 +133,33 @@ def stage_plan(estimator) -> StagePlan:
 
 
 def stage2_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray, stage1: np.ndarray,
-                  inputs: str) -> np.ndarray:
-    """What a block's stage-2 model sees: [design, stage-1 predictions], or the predictions alone."""
-    return stage1 if inputs == "predictions" else block_design(X, X_target, block, stage1)
+                  inputs: str, n_conditions: int = 0) -> np.ndarray:
+    """What a block's stage-2 model sees: [design, stage-1 predictions], the predictions alone, or
+    [the conditions, the predictions]."""
+    if inputs == "predictions":
+        return stage1
+    if inputs == "conditions+predictions":
+        return np.hstack([X[:, :n_conditions], stage1])
+    return block_design(X, X_target, block, stage1)
 
 
 def predict_stage(blocks: list[np.ndarray], models: list, X: np.ndarray, X_target: np.ndarray | None,
-                  stage1: np.ndarray | None = None, inputs: str = "design") -> np.ndarray:
+                  stage1: np.ndarray | None = None, inputs: str = "design", n_conditions: int = 0) -> np.ndarray:
     """(n, n_targets) predictions of one stage's block models; ``stage1`` given: stage 2's (raw) outputs."""
     out = np.zeros((len(X), sum(len(b) for b in blocks)))
     for block, model in zip(blocks, models):
-        Z = block_design(X, X_target, block, None) if stage1 is None else stage2_design(X, X_target, block, stage1, inputs)
+        Z = (block_design(X, X_target, block, None) if stage1 is None
+             else stage2_design(X, X_target, block, stage1, inputs, n_conditions))
         out[:, block] = np.asarray(model.predict(Z)).reshape(len(X), -1)
     return out
 
 
 def predict_two_stages(blocks: list[np.ndarray], stage1_models: list, stage2_models: list, X: np.ndarray,
-                       X_target: np.ndarray | None, inputs: str = "design", target: str = "response") -> np.ndarray:
+                       X_target: np.ndarray | None, inputs: str = "design", target: str = "response",
+                       n_conditions: int = 0) -> np.ndarray:
     """Fitted MTRS stages on new rows: stage 2 on stage 1's predictions (plus them, for a residual stage 2)."""
     s1 = predict_stage(blocks, stage1_models, X, X_target)
-    s2 = predict_stage(blocks, stage2_models, X, X_target, s1, inputs)
+    s2 = predict_stage(blocks, stage2_models, X, X_target, s1, inputs, n_conditions)
     return s2 + s1 if target == "residual" else s2
 
 
@@ -268,7 +279,8 @@ IMPORTANCES = ("all", "extra", "none")
 
 @dataclass
 class StageInputs:
-    """One model's data for a stage (``extra``: inputs every gene sees, e.g. stage-1 predictions)."""
+    """One model's data for a stage (``extra``: inputs every gene sees, e.g. stage-1 predictions;
+    ``n_conditions``: how many leading columns of X are the experiment's conditions)."""
 
     X: np.ndarray
     Y: np.ndarray
@@ -278,6 +290,7 @@ class StageInputs:
     extra: np.ndarray | None = None
     extra_eval: np.ndarray | None = None
     store: BlockStore | None = None
+    n_conditions: int = 0
 
 
 def run_stages(
@@ -383,9 +396,20 @@ def _stage2_problem(p: StageInputs, s1: StageResult, plan: StagePlan) -> StageIn
     Y = p.Y - s1.held_out if plan.residual else p.Y
     if plan.stage2_inputs == "design":
         return replace(p, Y=Y, extra=s1.held_out, extra_eval=s1.predictions)
-    empty = lambda rows: None if rows is None else np.zeros((len(rows), 0))  # noqa: E731
-    return replace(p, Y=Y, X=empty(p.X), X_eval=empty(p.X_eval), X_target=None, X_target_eval=None,
+    c = p.n_conditions if plan.stage2_inputs == "conditions+predictions" else 0
+    lead = lambda rows: None if rows is None else rows[:, :c]  # noqa: E731
+    return replace(p, Y=Y, X=lead(p.X), X_eval=lead(p.X_eval), X_target=None, X_target_eval=None,
                    extra=s1.held_out, extra_eval=s1.predictions)
+
+
+def _stage2_estimator(plan: StagePlan, problems: dict[str, StageInputs]):
+    """Stage 2's estimator, told how many leading conditions to keep when it screens its inputs."""
+    if plan.stage2_inputs != "conditions+predictions" or "kept_features" not in plan.stage2.get_params():
+        return plan.stage2
+    counts = {p.n_conditions for p in problems.values()}
+    if len(counts) > 1:
+        raise ValueError(f"stage2_inputs='conditions+predictions' needs the same n_conditions in every model; got {sorted(counts)}")
+    return clone(plan.stage2).set_params(kept_features=counts.pop() if counts else 0)
 
 
 def _add_back_stage1(s2: StageResult, s1: StageResult) -> StageResult:
@@ -430,7 +454,7 @@ def fit_two_stages(
                   targets_per_model=targets_per_model, on_block_done=on_block_done, backend=backend)
     s1 = run_stages(plan.stage1, problems, stage=1, importances="none", **common)
     second = {name: _stage2_problem(p, s1[name], plan) for name, p in problems.items()}
-    s2 = run_stages(plan.stage2, second, stage=2, importances=stage2_importances, **common)
+    s2 = run_stages(_stage2_estimator(plan, problems), second, stage=2, importances=stage2_importances, **common)
     if plan.residual:
         s2 = {name: _add_back_stage1(s2[name], s1[name]) for name in problems}
     return {name: TwoStageResult(s1[name], s2[name]) for name in problems}

@@ -48,6 +48,11 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         multi-output regressor per block of that many consecutive genes.
     cv : int, default=5
         Folds for the out-of-fold stage-1 predictions of a model without out-of-bag ones.
+    n_conditions : int, default=0
+        How many leading columns of X are the experiment's conditions (dose, time, cell
+        line), which a StagePair with ``stage2_inputs="conditions+predictions"`` gives
+        stage 2 beside the stage-1 predictions (kgexpr's designs put them first:
+        ``Design.n_conditions``).
     n_jobs : int or None, default=None
         Blocks fitted in parallel (joblib); the results do not depend on it.
     random_state : int, RandomState instance or None, default=None
@@ -64,9 +69,10 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     stage2_estimators_ : list of estimators
         Stage-2 model of each block, fitted on [X, the block's ``X_target`` columns, all
         genes' held-out stage-1 predictions] (only the predictions with a StagePair whose
-        ``stage2_inputs`` is "predictions").
+        ``stage2_inputs`` is "predictions"; the first ``n_conditions`` columns of X and
+        the predictions with "conditions+predictions").
     stage2_inputs_ : str
-        "design" or "predictions": what the stage-2 models were fitted on.
+        "design", "predictions" or "conditions+predictions": what the stage-2 models were fitted on.
     stage2_target_ : str
         "response" or "residual": with "residual", a stage-2 model predicts a correction
         that ``predict`` adds to the gene's stage-1 prediction.
@@ -92,16 +98,18 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         "n_estimators": [Interval(Integral, 1, None, closed="left"), None],
         "targets_per_model": [Interval(Integral, 1, None, closed="left")],
         "cv": [Interval(Integral, 2, None, closed="left")],
+        "n_conditions": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
     def __init__(self, estimator=None, n_estimators: int | None = None, targets_per_model: int = 1, cv: int = 5,
-                 n_jobs=None, random_state=None):
+                 n_conditions: int = 0, n_jobs=None, random_state=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.targets_per_model = targets_per_model
         self.cv = cv
+        self.n_conditions = n_conditions
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -137,7 +145,9 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             X_target = check_array(X_target, dtype=np.float64, allow_nd=True, input_name="X_target", estimator=self)
             if X_target.ndim != 3 or X_target.shape[:2] != Y.shape:
                 raise ValueError(f"X_target must have shape (n_samples, n_targets, k), got {X_target.shape}")
-        problem = StageInputs(X, Y, X_target=X_target)
+        if self.n_conditions > X.shape[1]:
+            raise ValueError(f"n_conditions={self.n_conditions} exceeds the {X.shape[1]} columns of X")
+        problem = StageInputs(X, Y, X_target=X_target, n_conditions=self.n_conditions)
         fitted = fit_two_stages(base, {"mtrs": problem}, random_state=self._seed(), cv=self.cv,
                                 keep_models=True, n_jobs=self.n_jobs, targets_per_model=self.targets_per_model,
                                 stage2_importances="all")["mtrs"]
@@ -181,7 +191,8 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """Stage-2 predictions: (n_samples,) or (n_samples, n_targets), as y was in fit."""
         X, X_target = self._check_X(X, X_target)
         return self._as_y(predict_two_stages(self.target_blocks_, self.stage1_estimators_, self.stage2_estimators_,
-                                             X, X_target, self.stage2_inputs_, self.stage2_target_))
+                                             X, X_target, self.stage2_inputs_, self.stage2_target_,
+                                             self.n_conditions))
 
     def target_associations(self) -> np.ndarray:
         """(n_targets, n_targets) stage-2 importance of gene k's stage-1 prediction in gene j's model (diagonal 0)."""

@@ -66,7 +66,7 @@ def run(ctx: StageContext) -> None:
     with bar("deploy (gene fits)", len(designs) * m * 2) as advance:
         for name, design in designs.items():  # one model at a time: fitted forests are large until saved
             X, Xt = as_inputs(design)
-            fitted = fit_two_stages(estimator, {name: StageInputs(X, Y, X, Xt, Xt)}, random_state=s.seed,
+            fitted = fit_two_stages(estimator, {name: StageInputs(X, Y, X, Xt, Xt, n_conditions=design.n_conditions)}, random_state=s.seed,
                                     n_jobs=s.n_jobs, targets_per_model=per_model, keep_models=True,
                                     stage2_importances="none", on_block_done=lambda _n, g, r: advance(len(g)))[name]
             for model in (*fitted.stage1.models, *fitted.stage2.models):
@@ -77,6 +77,7 @@ def run(ctx: StageContext) -> None:
             joblib.dump({"model": name, "columns": list(design.X.columns), "blocks": fitted.stage1.blocks,
                          "stage1": fitted.stage1.models, "stage2": fitted.stage2.models,
                          "stage2_inputs": plan.stage2_inputs, "stage2_target": plan.stage2_target,
+                         "n_conditions": design.n_conditions,
                          "kind": None if name == BASELINE else kinds[name], "has_target_columns": Xt is not None},
                         path, compress=3)
             sizes[name] = path.stat().st_size

@@ -135,7 +135,8 @@ def run(ctx: StageContext) -> None:
                 X, Xt = arrays[name]
                 store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
                 problems[tag[split, k, name]] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
-                                                            None if Xt is None else Xt[te], store=store)
+                                                            None if Xt is None else Xt[te], store=store,
+                                                            n_conditions=designs[name].n_conditions)
             del arrays
             fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
                                     targets_per_model=per_model, stage2_importances="extra",

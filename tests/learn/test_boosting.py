@@ -152,11 +152,13 @@ def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
     est = build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leaves": 5})
     params = key_params(est)
     assert params["stage1__n_estimators"] == 40 and params["stage2__num_leaves"] == 5
-    assert params["stage1__max_samples"] == learners.GBM_STAGE1_MAX_SAMPLES and params["stage2_inputs"] == "predictions"
-    assert params["stage2_target"] == "residual"
+    assert params["stage1__max_samples"] == learners.GBM_STAGE1_MAX_SAMPLES
+    assert params["stage2_inputs"] == "conditions+predictions" and params["stage2_target"] == "residual"
     defaults = key_params(build_learner("rf-projected-gbm", 40, 0))
     assert defaults["stage2__num_leaves"] == learners.GBM_STAGE2_LEAVES
-    assert defaults["stage2__n_folds"] == learners.GBM_STAGE2_FOLDS and defaults["stage2__refit"] is False
+    assert defaults["stage2__n_folds"] == learners.GBM_STAGE2_FOLDS and defaults["stage2__refit"] is True
+    assert defaults["stage2__screen_features"] == learners.GBM_STAGE2_SCREENED
+    assert defaults["stage2__n_estimators"] == learners.GBM_STAGE2_ROUNDS
     assert not any(hasattr(v, "fit") for v in params.values())
     # a bare name that only one stage has is that stage's: the same estimator, so the same training key
     assert key_params(build_learner("rf-projected-gbm", 40, 0, {"n_components": 8})) == \
@@ -165,3 +167,83 @@ def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
         build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leafs": 5})
     with pytest.raises(KgexprError, match="num_leaves"):
         build_learner("rf-projected-gbm", 40, 0, {"stage2__num_leaves": 1})
+
+
+def _dose_data(n=600, p=40, seed=0):
+    """Column 0 a dose, column 1 a signal whose effect the dose scales, the rest noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    X[:, 0] = rng.choice([0.2, 0.6, 1.0, 1.4], n)
+    Y = np.column_stack([X[:, 0] * (2 * X[:, 1] + np.tanh(3 * X[:, 1])), X[:, 7] - X[:, 9]]) + 0.1 * rng.standard_normal((n, 2))
+    return X, Y
+
+
+def test_screening_keeps_the_leading_columns_and_each_targets_most_correlated_ones():
+    X, Y = _dose_data()
+    est = GeneBoostingRegressor(screen_features=2, kept_features=1, refit=True, random_state=0).fit(X, Y)
+    assert len(est.features_) == 2 and all(len(cols) == est.n_folds + 1 for cols in est.features_)
+    for target, wanted in ((0, {1}), (1, {7, 9})):
+        for cols in est.features_[target]:
+            assert cols[0] == 0 and len(cols) == 3 and wanted <= set(cols.tolist())
+    # importances are spread back to the full width: nothing on columns no model saw
+    seen = {int(c) for per_target in est.features_ for cols in per_target for c in cols}
+    assert est.target_importances_.shape == (2, X.shape[1])
+    assert np.all(est.target_importances_[:, sorted(set(range(X.shape[1])) - seen)] == 0)
+    # each prediction comes from its final model on that model's own columns
+    expected = np.column_stack([b[-1].predict(X[:, c[-1]]) for b, c in zip(est.boosters_, est.features_)])
+    np.testing.assert_allclose(est.predict(X), expected)
+    assert GeneBoostingRegressor(random_state=0).fit(X, Y).features_ is None
+
+
+def test_screening_is_done_on_each_fold_models_own_training_rows():
+    X, Y = _dose_data()
+    # column 5 copies the target on one fold's held-out rows only: no fold model's own rows favour it there
+    est = GeneBoostingRegressor(screen_features=1, kept_features=1, n_folds=2, random_state=0)
+    est.fit(X, Y[:, 1])
+    from sklearn.model_selection import KFold
+    rng = np.random.RandomState(0)
+    folds = list(KFold(2, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)).split(X))
+    X2 = X.copy()
+    X2[folds[0][1], 5] = Y[folds[0][1], 1] * 10
+    cheat = GeneBoostingRegressor(screen_features=1, kept_features=1, n_folds=2, random_state=0).fit(X2, Y[:, 1])
+    # the model held out on fold 0 learnt from fold 1's rows, where column 5 is noise: it does not pick it
+    assert 5 not in cheat.features_[0][0].tolist()
+    assert 5 in cheat.features_[0][1].tolist()
+
+
+def test_screening_finds_the_dose_interaction_that_the_full_width_misses():
+    X, Y = _dose_data(n=900, p=300, seed=1)
+    train, test = slice(0, 600), slice(600, None)
+    common = dict(num_leaves=4, n_estimators=100, early_stopping_rounds=30, random_state=0)
+    screened = GeneBoostingRegressor(screen_features=3, kept_features=1, colsample_bytree=1.0, **common)
+    full = GeneBoostingRegressor(colsample_bytree=0.5, **common)
+    r2 = [r2_score(Y[test, 0], m.fit(X[train], Y[train]).predict(X[test])[:, 0]) for m in (screened, full)]
+    assert r2[0] > r2[1]
+
+
+def test_stage_pair_with_conditions_gives_stage2_them_and_the_predictions_and_keeps_them():
+    X, Y = _dose_data(n=300, p=12)
+    Y = np.column_stack([Y, Y[:, 0] + Y[:, 1], X[:, 2]])
+    pair = StagePair(ProjectedForestRegressor(10, n_components=2),
+                     GeneBoostingRegressor(n_estimators=20, screen_features=2, kept_features=5),
+                     stage2_inputs="conditions+predictions", stage2_target="residual")
+    est = MTRSRegressor(pair, targets_per_model=4, n_conditions=1, random_state=0).fit(X, Y)
+    s2 = est.stage2_estimators_[0]
+    assert s2.n_features_in_ == 1 + Y.shape[1] and s2.kept_features == 1
+    assert all(cols[0] == 0 for per_target in s2.features_ for cols in per_target)
+    Z = np.hstack([X[:, :1], est.predict_stage1(X)])
+    np.testing.assert_allclose(est.predict(X), est.predict_stage1(X) + s2.predict(Z))
+    with pytest.raises(ValueError, match="n_conditions"):
+        MTRSRegressor(pair, n_conditions=X.shape[1] + 1).fit(X, Y)
+
+
+@pytest.mark.parametrize("screen", [None, 10])
+def test_a_final_model_does_not_split_where_no_fold_model_could(screen):
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((72, 30)), rng.standard_normal((72, 2))  # fold models see 48 rows, half per round
+    est = GeneBoostingRegressor(n_folds=3, refit=True, screen_features=screen, random_state=0).fit(X, Y)
+    assert all(b.feature_importance(importance_type="split").sum() == 0 for per_fold in est.boosters_ for b in per_fold)
+    # with enough rows the final model splits as its fold models do
+    X, Y = _dose_data(n=300, p=30)
+    est = GeneBoostingRegressor(n_folds=3, refit=True, screen_features=screen, random_state=0).fit(X, Y)
+    assert all(per_fold[-1].feature_importance(importance_type="split").sum() > 0 for per_fold in est.boosters_)

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scor
     MTRSRegressor(n_estimators=5),
     GeneBoostingRegressor(),
     GeneBoostingRegressor(refit=True),
+    GeneBoostingRegressor(screen_features=2, kept_features=1, refit=True),
     MTRSRegressor(StagePair(ProjectedForestRegressor(n_estimators=5, n_components=4),
                             GeneBoostingRegressor(), stage2_inputs="predictions"), targets_per_model=2),
 ])
