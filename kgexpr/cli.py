@@ -102,7 +102,8 @@ def model_options(fn):
         click.option("--learner", default=D("learner"), show_default=True,
                      help=f"One of {', '.join(LEARNERS)}. 'rf-projected-gbm': stage 1 one forest per block "
                           "of 300 genes, splitting on random projections of their expression, stage 2 one boosted "
-                          "model (LightGBM) per gene correcting it from the stage-1 predictions of all genes; "
+                          "model (LightGBM) per gene correcting it from the dose and time and the 10 stage-1 predictions "
+                          "most correlated with it; "
                           "'rf-projected': that forest in both stages; 'rf': one forest per gene in both stages, as the paper (slow)."),
         click.option("--learner-param", "learner_params", multiple=True, metavar="NAME=VALUE",
                      help="A hyper-parameter of the learner's estimator, e.g. n_components=8, or "

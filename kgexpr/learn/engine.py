@@ -81,6 +81,9 @@ class StagePair(BaseEstimator):
     time, cell line), because a gene's response bends with dose in ways its stage-1
     prediction does not; a stage 2 with a ``kept_features`` parameter (a screening
     :class:`~kgexpr.learn.boosting.GeneBoostingRegressor`) is told to keep them.
+    ``stage2_without_conditions``: the stage-2 estimator for data that has no
+    conditions (consensus signatures pool over dose and time), where what suits
+    [conditions, predictions] need not suit the predictions alone; None: ``stage2``.
 
     ``stage2_target="residual"`` fits stage 2 to y minus the gene's own held-out stage-1
     prediction and adds that prediction back: a shrunken or early-stopped stage 2 then
@@ -94,17 +97,20 @@ class StagePair(BaseEstimator):
         "stage2": [HasMethods(["fit", "predict"])],
         "stage2_inputs": [StrOptions(set(STAGE2_INPUTS))],
         "stage2_target": [StrOptions(set(STAGE2_TARGETS))],
+        "stage2_without_conditions": [HasMethods(["fit", "predict"]), None],
     }
 
-    def __init__(self, stage1=None, stage2=None, stage2_inputs: str = "design", stage2_target: str = "response"):
+    def __init__(self, stage1=None, stage2=None, stage2_inputs: str = "design", stage2_target: str = "response",
+                 stage2_without_conditions=None):
         self.stage1 = stage1
         self.stage2 = stage2
         self.stage2_inputs = stage2_inputs
         self.stage2_target = stage2_target
+        self.stage2_without_conditions = stage2_without_conditions
 
     def _validate_params(self):
         super()._validate_params()
-        for est in (self.stage1, self.stage2):
+        for est in (self.stage1, self.stage2, self.stage2_without_conditions):
             validate = getattr(est, "_validate_params", None)
             if validate is not None:
                 validate()
@@ -118,6 +124,7 @@ class StagePlan:
     stage2: object
     stage2_inputs: str = "design"
     stage2_target: str = "response"
+    stage2_without_conditions: object = None
 
     @property
     def residual(self) -> bool:
@@ -129,7 +136,8 @@ def stage_plan(estimator) -> StagePlan:
     if not isinstance(estimator, StagePair):
         return StagePlan(estimator, estimator)
     estimator._validate_params()  # both stages given, known options (its constraints, and the stages' own)
-    return StagePlan(estimator.stage1, estimator.stage2, estimator.stage2_inputs, estimator.stage2_target)
+    return StagePlan(estimator.stage1, estimator.stage2, estimator.stage2_inputs, estimator.stage2_target,
+                     estimator.stage2_without_conditions)
 
 
 def stage2_design(X: np.ndarray, X_target: np.ndarray | None, block: np.ndarray, stage1: np.ndarray,
@@ -403,13 +411,19 @@ def _stage2_problem(p: StageInputs, s1: StageResult, plan: StagePlan) -> StageIn
 
 
 def _stage2_estimator(plan: StagePlan, problems: dict[str, StageInputs]):
-    """Stage 2's estimator, told how many leading conditions to keep when it screens its inputs."""
-    if plan.stage2_inputs != "conditions+predictions" or "kept_features" not in plan.stage2.get_params():
+    """Stage 2's estimator: the one for data without conditions where there are none, else told how many
+    leading conditions to keep when it screens its inputs."""
+    if plan.stage2_inputs != "conditions+predictions":
         return plan.stage2
     counts = {p.n_conditions for p in problems.values()}
     if len(counts) > 1:
         raise ValueError(f"stage2_inputs='conditions+predictions' needs the same n_conditions in every model; got {sorted(counts)}")
-    return clone(plan.stage2).set_params(kept_features=counts.pop() if counts else 0)
+    n = counts.pop() if counts else 0
+    if n == 0 and plan.stage2_without_conditions is not None:
+        return plan.stage2_without_conditions
+    if "kept_features" not in plan.stage2.get_params():
+        return plan.stage2
+    return clone(plan.stage2).set_params(kept_features=n)
 
 
 def _add_back_stage1(s2: StageResult, s1: StageResult) -> StageResult:

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import r2_score
 
 from kgexpr.errors import KgexprError
@@ -159,6 +160,8 @@ def test_the_named_learner_takes_nested_parameters_and_refuses_unknown_ones():
     assert defaults["stage2__n_folds"] == learners.GBM_STAGE2_FOLDS and defaults["stage2__refit"] is True
     assert defaults["stage2__screen_features"] == learners.GBM_STAGE2_SCREENED
     assert defaults["stage2__n_estimators"] == learners.GBM_STAGE2_ROUNDS
+    assert defaults["stage2_without_conditions__num_leaves"] == learners.GBM_STAGE2_LEAVES
+    assert defaults["stage2_without_conditions__screen_features"] is None
     assert not any(hasattr(v, "fit") for v in params.values())
     # a bare name that only one stage has is that stage's: the same estimator, so the same training key
     assert key_params(build_learner("rf-projected-gbm", 40, 0, {"n_components": 8})) == \
@@ -247,3 +250,19 @@ def test_a_final_model_does_not_split_where_no_fold_model_could(screen):
     X, Y = _dose_data(n=300, p=30)
     est = GeneBoostingRegressor(n_folds=3, refit=True, screen_features=screen, random_state=0).fit(X, Y)
     assert all(per_fold[-1].feature_importance(importance_type="split").sum() > 0 for per_fold in est.boosters_)
+
+
+def test_data_without_conditions_gets_the_stage_2_made_for_it():
+    X, Y = _dose_data(n=300, p=12)
+    pair = StagePair(ProjectedForestRegressor(10, n_components=2), GeneBoostingRegressor(n_estimators=20, screen_features=2),
+                     stage2_inputs="conditions+predictions", stage2_target="residual",
+                     stage2_without_conditions=GeneBoostingRegressor(n_estimators=7, early_stopping_rounds=None))
+    without = MTRSRegressor(pair, targets_per_model=2, random_state=0).fit(X, Y)  # n_conditions=0
+    s2 = without.stage2_estimators_[0]
+    assert s2.features_ is None and s2.n_features_in_ == Y.shape[1] and s2.n_rounds_.max() == 7
+    with_dose = MTRSRegressor(pair, targets_per_model=2, n_conditions=1, random_state=0).fit(X, Y)
+    s2 = with_dose.stage2_estimators_[0]
+    assert s2.features_ is not None and s2.n_features_in_ == 1 + Y.shape[1] and s2.kept_features == 1
+    # without the fallback, the screening stage 2 serves data without conditions too (nothing kept)
+    alone = MTRSRegressor(clone(pair).set_params(stage2_without_conditions=None), targets_per_model=2, random_state=0)
+    assert alone.fit(X, Y).stage2_estimators_[0].features_ is not None
