@@ -94,46 +94,51 @@ def _final_params(est, seed: int, per_fold: list, n_rows: int) -> tuple[dict, in
     return params, max(1, round(float(np.mean([b.current_iteration() for b in per_fold]))))
 
 
-def _screened_fit(est, X, y, rows, valid_rows, cols, seed, rounds, params=None):
+def _train(est, params: dict, d, valid, rounds: int):
+    """One booster on Dataset ``d``; with a ``valid`` Dataset stopped early on it and cut at its best round
+    (predict and importances then need no num_iteration)."""
+    import lightgbm as lgb
+
+    if valid is None:
+        return lgb.train(params, d, num_boost_round=rounds)
+    booster = lgb.train(params, d, num_boost_round=rounds, valid_sets=[valid],
+                        callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)])
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+
+
+def _screened_fit(est, X, y, rows, valid_rows, cols, params: dict, rounds: int):
     """One booster on the screened columns of ``rows`` (its own Dataset: binned on them), stopped early on
     ``valid_rows`` when given."""
     import lightgbm as lgb
 
     ds_params = {"max_bin": est.max_bin, "verbose": -1, "feature_pre_filter": False, "num_threads": 1}
     d = lgb.Dataset(X[np.ix_(rows, cols)], label=y[rows], params=ds_params, free_raw_data=True)
-    fit = {}
-    if valid_rows is not None:
-        valid = lgb.Dataset(X[np.ix_(valid_rows, cols)], label=y[valid_rows], reference=d, params=ds_params)
-        fit = dict(valid_sets=[valid], callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)])
-    booster = lgb.train(params or _booster_params(est, seed), d, num_boost_round=rounds, **fit)
-    if valid_rows is not None:
-        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
-    return booster
+    valid = None if valid_rows is None else lgb.Dataset(X[np.ix_(valid_rows, cols)], label=y[valid_rows],
+                                                         reference=d, params=ds_params)
+    return _train(est, params, d, valid, rounds)
 
 
-def _fit_screened_targets(est, X, Y, folds, targets, seeds):
-    """``_fit_targets`` with each model on its own screened columns (``est.screen_features`` of them)."""
+def _fit_screened_targets(est, X, Y, folds, screens, final, targets, seeds):
+    """``_fit_targets`` with each model on its own screened columns: ``screens[k][g]`` for target g's fold-k
+    model, ``final[g]`` for its final one (None: no refit)."""
     stopping = est.early_stopping_rounds is not None
-    keep = min(est.kept_features, X.shape[1])
-    screens = [_screened(X, Y, train, targets, keep, est.screen_features) for train, _ in folds]
     every = np.arange(len(X))
-    final = _screened(X, Y, every, targets, keep, est.screen_features) if est.refit else None
     boosters, columns = [], []
     held_out, gains = np.zeros((len(X), len(targets))), np.zeros((len(targets), X.shape[1]))
     for i, g in enumerate(targets):
         per_fold, cols_of = [], []
         for k, (train, test) in enumerate(folds):
-            cols = screens[k][i]
+            cols = screens[k][g]
             booster = _screened_fit(est, X, Y[:, g], train, test if stopping and len(test) else None, cols,
-                                    seeds[g, k], est.n_estimators)
+                                    _booster_params(est, seeds[g, k]), est.n_estimators)
             if len(test):
                 held_out[test, i] = booster.predict(X[np.ix_(test, cols)], num_threads=1)
             per_fold.append(booster)
             cols_of.append(cols)
         if final is not None:
             params, rounds = _final_params(est, seeds[g, -1], per_fold, len(X))
-            per_fold.append(_screened_fit(est, X, Y[:, g], every, None, final[i], seeds[g, -1], rounds, params))
-            cols_of.append(final[i])
+            per_fold.append(_screened_fit(est, X, Y[:, g], every, None, final[g], params, rounds))
+            cols_of.append(final[g])
         for booster, cols in zip(_predicting(per_fold, est.refit), _predicting(cols_of, est.refit)):
             gains[i, cols] += booster.feature_importance(importance_type="gain")
         boosters.append(per_fold)
@@ -149,28 +154,22 @@ def _predicting(per_fold: list, refit: bool) -> list:
 def _fit_targets(est, X, Y, folds, fold_data, targets, seeds):
     """Boosters for ``targets`` (one per fold each, then the final one when refitting), their held-out
     predictions and gain importances (of the models that predict)."""
-    import lightgbm as lgb
-
     data, everything = fold_data
     boosters, held_out, gains = [], np.zeros((len(X), len(targets))), np.zeros((len(targets), X.shape[1]))
     for i, g in enumerate(targets):
         per_fold = []
         for k, ((train, test), (d, valid)) in enumerate(zip(folds, data)):
             d.set_label(Y[train, g])
-            fit = {}
             if valid is not None:
                 valid.set_label(Y[test, g])
-                fit = dict(valid_sets=[valid], callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)])
-            booster = lgb.train(_booster_params(est, seeds[g, k]), d, num_boost_round=est.n_estimators, **fit)
-            if valid is not None:  # keep the best round only: predict and importances then need no num_iteration
-                booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+            booster = _train(est, _booster_params(est, seeds[g, k]), d, valid, est.n_estimators)
             if len(test):
                 held_out[test, i] = booster.predict(X[test], num_threads=1)
             per_fold.append(booster)
         if everything is not None:
             everything.set_label(Y[:, g])
             params, rounds = _final_params(est, seeds[g, -1], per_fold, len(X))
-            per_fold.append(lgb.train(params, everything, num_boost_round=rounds))
+            per_fold.append(_train(est, params, everything, None, rounds))
         for booster in _predicting(per_fold, est.refit):
             gains[i] += booster.feature_importance(importance_type="gain")
         boosters.append(per_fold)
@@ -303,9 +302,12 @@ class GeneBoostingRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 for chunk in chunks
             )
             self.features_ = None
-        else:
+        else:  # each model's columns, from its own rows, for all targets at once
+            keep, every = min(self.kept_features, X.shape[1]), np.arange(b)
+            screens = [_screened(X, Y, train, every, keep, self.screen_features) for train, _ in folds]
+            final = _screened(X, Y, np.arange(n), every, keep, self.screen_features) if self.refit else None
             parts = Parallel(n_jobs=len(chunks), backend="threading")(
-                delayed(_fit_screened_targets)(self, X, Y, folds, chunk, seeds) for chunk in chunks)
+                delayed(_fit_screened_targets)(self, X, Y, folds, screens, final, chunk, seeds) for chunk in chunks)
             self.features_ = [cols for part in parts for cols in part[3]]
         self.boosters_ = [per_fold for part in parts for per_fold in part[0]]
         self.n_rounds_ = np.array([[b.current_iteration() for b in per_fold] for per_fold in self.boosters_])
