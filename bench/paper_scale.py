@@ -65,7 +65,7 @@ def _settings(args):
     from kgexpr.settings import Settings
 
     kw = dict(out=_run_dir(args), data_dir=_data_dir(args), expression="lincs-l1000-demo", cell_line="MCF7",
-              n_genes=PAPER_GENES, include_genes=(), splits=SPLITS, deploy=False, seed=args.seed,
+              n_genes=getattr(args, "genes", PAPER_GENES), include_genes=(), splits=SPLITS, deploy=False, seed=args.seed,
               learner_params=_assignments(args.learner_param or [], "--learner-param", nested=False))
     if args.trees:
         kw["n_trees"] = args.trees
@@ -110,7 +110,8 @@ def phase_protocol(args) -> dict:
     summary = json.loads(A.EVALUATION_SUMMARY.in_run(s.out).read_text())
     load = json.loads(A.LOAD_SUMMARY.in_run(s.out).read_text())
     return {"stage_s": stage_s, "median_r2": {sp: summary[sp]["median_r2"] for sp in SPLITS if sp in summary},
-            "n_samples": int(load["samples"]), "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
+            "n_samples": int(load["samples"]), "n_genes": int(len(A.TARGET_GENES.read(run.stage_path(A.TRAIN)))),
+            "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
             "learner_params": dict(s.learner_params), "learner_settings": key_params(learner_setup(s)[0])}
 
 
@@ -209,7 +210,7 @@ def _reused_reference(args) -> dict:
     return {"split": ref["split"], "genes": ref["genes"], "trees": ref["trees"], "models": reused}
 
 
-PROTOCOL_SETTINGS = ("work", "samples", "graph_genes", "pathways", "trees", "learner", "learner_param", "seed")
+PROTOCOL_SETTINGS = ("work", "samples", "graph_genes", "pathways", "genes", "trees", "learner", "learner_param", "seed")
 
 
 def _reused_protocol(args) -> tuple[dict, dict]:
@@ -247,6 +248,8 @@ def main(argv=None):
     p.add_argument("--samples", type=int, default=13_000)
     p.add_argument("--graph-genes", type=int, default=3000)
     p.add_argument("--pathways", type=int, default=150)
+    p.add_argument("--genes", type=int, default=PAPER_GENES,
+                   help="target genes (the paper: 300; 0 = all 978 landmark genes)")
     p.add_argument("--trees", type=int, default=None, help="trees per forest (default: kgexpr's)")
     p.add_argument("--learner", default=None, help="kgexpr's learner (default: kgexpr's default)")
     p.add_argument("--learner-param", action="append", help="NAME=VALUE for the learner (repeatable)")
@@ -280,12 +283,12 @@ def main(argv=None):
         prot = _child(args, "protocol")
     result = {
         "machine": machine(), "settings": {k: v for k, v in vars(args).items() if not k.startswith("phase")},
-        "data": data, "n_samples": prot["n_samples"], "n_genes": PAPER_GENES,
+        "data": data, "n_samples": prot["n_samples"], "n_genes": prot.get("n_genes", PAPER_GENES),
         "protocol_wall_s": prot["wall_s"], "protocol_cpu_s": prot["cpu_s"], "peak_rss_mb": prot["peak_rss_mb"],
         "stage_s": prot["stage_s"], "median_r2": prot["median_r2"].get("random", {}),
         "median_r2_drug_split": prot["median_r2"].get("drug", {}), "protocol": prot,
     }
-    lines = [f"paper-scale protocol: {prot['n_samples']} samples x {PAPER_GENES} target genes, {prot['learner']} "
+    lines = [f"paper-scale protocol: {prot['n_samples']} samples x {prot.get('n_genes', PAPER_GENES)} target genes, {prot['learner']} "
              f"{prot['learner_params']} {prot['n_trees']} trees; {machine()['cpus']} CPUs",
              f"  wall {prot['wall_s']:.0f} s, CPU {prot['cpu_s']:.0f} s, peak RSS {prot['peak_rss_mb']:.0f} MB; "
              f"stages {prot['stage_s']}"]

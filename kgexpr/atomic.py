@@ -15,6 +15,19 @@ from pathlib import Path
 from typing import Iterator
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it (setting it races other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_dir(dest: str | Path, *, prefix: str | None = None) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``dest``; on success it replaces ``dest``."""
@@ -23,7 +36,7 @@ def atomic_dir(dest: str | Path, *, prefix: str | None = None) -> Iterator[Path]
     tmp = Path(tempfile.mkdtemp(prefix=prefix or f".{dest.name}-", dir=dest.parent))
     try:
         yield tmp
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a folder follows the umask like mkdir
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
             os.replace(dest, old / dest.name)
@@ -46,6 +59,8 @@ def atomic_file(dest: str | Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        if tmp.exists():
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a file follows the umask like open()
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)

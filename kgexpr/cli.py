@@ -78,8 +78,13 @@ def model_options(fn):
         click.option("--strict", is_flag=True,
                      help="Reject signatures with missing values (NaN) instead of dropping them with a count."),
         click.option("--scaling", default=D("scaling"), show_default=True,
-                     help="Target scaling per gene: 'minmax' (the paper), 'robust' (asinh of MAD-standardised "
-                          "values, then min-max; for heavy tails) or 'auto' (robust for consensus signatures)."),
+                     help="Target scaling per gene: 'none' (the input's units), 'minmax' (the paper; affine), "
+                          "'robust' (asinh of MAD-standardised values, then min-max) or 'auto' (none for consensus "
+                          "signatures, minmax for level-5 ones). Scores are reported in the input's units first."),
+        click.option("--target-clip", type=float, default=D("target_clip"), show_default=True,
+                     help="Clip each gene's training targets at its median +/- K robust standard deviations "
+                          "(1.4826 MAD), computed on the training rows of each fold; 0 = no clipping. "
+                          "Predictions and scores are never clipped."),
         click.option("--descriptors", default=D("descriptors"), show_default=True,
                      help="Drug descriptors of every model (the baseline's only inputs): 'structure' (RDKit Morgan "
                           "fingerprint + physico-chemical descriptors) or 'formula' (element counts)."),
@@ -92,7 +97,8 @@ def model_options(fn):
         click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE",
                      help="A feature method's parameter, e.g. lpi.beta=0.02 or deepwalk.dim=64 (repeatable)."),
         click.option("--genes", "n_genes", type=int, default=D("n_genes"), show_default=True,
-                     help="Number of target genes (seeded random choice, as the paper; 0 = all)."),
+                     help="Number of target genes: 0 = every landmark gene; N = a seeded random choice of N, "
+                          "as the paper (its protocol: --genes 300)."),
         click.option("--include-genes", default=_csv(D("include_genes")), show_default=True,
                      help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
         click.option("--trees", "n_trees", type=int, default=None,
@@ -100,16 +106,13 @@ def model_options(fn):
                           + ", ".join(f"{n} {lr.default_trees}" for n, lr in LEARNERS.items())
                           + f"; {DEMO_TREES} on the simulated demo data, so a first run takes minutes)."),
         click.option("--learner", default=D("learner"), show_default=True,
-                     help=f"One of {', '.join(LEARNERS)}. 'rf-projected-gbm': stage 1 one forest per block "
-                          "of 300 genes, splitting on random projections of their expression, stage 2 one boosted "
-                          "model (LightGBM) per gene correcting it from the dose and time and the 10 stage-1 predictions "
-                          "most correlated with it; "
-                          "'rf-projected': that forest in both stages; 'rf': one forest per gene in both stages, as the paper (slow)."),
+                     help=f"One of {', '.join(LEARNERS)}. " + " ".join(f"'{n}': {lr.description}." for n, lr in LEARNERS.items())),
         click.option("--learner-param", "learner_params", multiple=True, metavar="NAME=VALUE",
                      help="A hyper-parameter of the learner's estimator, e.g. n_components=8, or "
                           "stage2__num_leaves=15 for one stage's (repeatable)."),
         click.option("--genes-per-model", type=int, default=None,
-                     help="Genes sharing one model (default: the learner's, 300 for rf-projected(-gbm), 1 for rf)."),
+                     help="Genes sharing one model (default: the learner's, "
+                          + ", ".join(f"{lr.targets_per_model} for {n}" for n, lr in LEARNERS.items()) + ")."),
         click.option("--splits", default=_csv(D("splits")), show_default=True,
                      help="Evaluation: 'cv' (k-fold over compounds, each predicted once while unseen), 'random' "
                           "(paper) and/or 'drug' (one held-out set of drugs); 'auto' = cv for one sample per "
@@ -175,6 +178,7 @@ def settings_from(kw: dict) -> Settings:
             expression=kw.get("expression"), cell_line=kw["cell_line"], features=_split_names(kw["features"]),
             pert_types=_split_names(kw["pert_types"]), pert_time=kw.get("pert_time"), pert_dose=kw.get("pert_dose"),
             max_signatures=kw.get("max_signatures"), strict=kw.get("strict", False), scaling=kw["scaling"],
+            target_clip=kw["target_clip"],
             feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
             n_genes=kw["n_genes"], n_trees=kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
             splits=_split_names(kw["splits"]), learner=kw["learner"],
@@ -279,14 +283,18 @@ def train_cmd(**kw):
 
 @_stage_command(A.EVALUATE, "Score every model per gene, stack, and compare with the baseline (after train).")
 def evaluate_cmd(**kw):
+    import pandas as pd
+
     from kgexpr.report.build import verdict_lines
 
     st = _run_one(A.EVALUATE, kw)
     pairs = A.PAIRWISE.read(st.path)
     for split, df in pairs.groupby("split", sort=False):
         click.echo(f"[{split} split]")
-        for line in verdict_lines(df):
-            click.echo(f"  {line}")
+        against = df["reference"] if "reference" in df else pd.Series("baseline", index=df.index)
+        for ref, part in df.groupby(against, sort=False):
+            for line in verdict_lines(part, "the reference forest" if ref != "baseline" else "baseline"):
+                click.echo(f"  {line}")
 
 
 @_stage_command(A.DEPLOY, "Refit every model on all samples and save it, for 'kgexpr predict' (after train).")
@@ -354,7 +362,7 @@ def run_cmd(**kw):
     t0 = time.time()
     s = settings_from(kw)
     console.print(
-        f"kgexpr run -> {s.out}  ({s.n_genes or 'all'} genes, learner {s.learner}, {s.n_trees} trees, "
+        f"kgexpr run -> {s.out}  ({s.n_genes or 'all landmark'} genes, learner {s.learner}, {s.n_trees} trees, "
         f"features {','.join(s.features)}, splits {','.join(s.splits)})"
     )
     run_all(s)

@@ -1,5 +1,9 @@
 """The paper's evaluation: per-gene R^2, win counts (Fig. 2), pairwise vs baseline (Fig. 3).
 
+Every score is in the input's units first (the target scaling undone), and every table carries
+the reference forest (scikit-learn's multi-output random forest on the baseline design) beside
+the baseline: each model is tested against both.
+
 Plus stacking: ``stacking`` is the paper's plain average of the graph feature-set
 models' predictions (no meta-model); ``stacking-weighted`` learns non-negative
 weights per gene on the models' out-of-bag training predictions, so no test
@@ -16,6 +20,7 @@ from scipy import stats
 from scipy.optimize import nnls
 
 from kgexpr.features.design import BASELINE
+from kgexpr.learn.learners import REFERENCE_MODEL
 
 STACKING = "stacking"
 STACKING_WEIGHTED = "stacking-weighted"
@@ -124,6 +129,11 @@ def top_associations(importances: np.ndarray, genes: np.ndarray, k: int) -> pd.D
     return pd.DataFrame(rows, columns=["source", "target", "weight", "rank"])
 
 
+def headline_column(metrics: pd.DataFrame) -> str:
+    """The R² every table leads with: in the input's units (``r2_original``) when the scaling was recorded."""
+    return "r2_original" if "r2_original" in metrics.columns else "r2"
+
+
 @dataclass
 class Evaluation:
     """The paper's tables for every split: per-gene metrics, wins, pairwise tests, stacking weights."""
@@ -153,7 +163,7 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         y_test, gene_ids = first.y_test, first.genes
         params = scale.reindex(gene_ids) if scale is not None else None
         y_test_orig = inverse(y_test, params) if params is not None else None
-        graph_models = [m for m in per_model if m != BASELINE]
+        graph_models = [m for m in per_model if m not in (BASELINE, REFERENCE_MODEL)]
         final = {m: r.stage2_test for m, r in per_model.items()}
         if graph_models:
             final[STACKING] = stack_mean([per_model[m].stage2_test for m in graph_models])
@@ -163,7 +173,8 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
             wf.insert(0, "split", split)
             weight_frames.append(wf)
         for m, pred in final.items():
-            scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)] if m in per_model else [])
+            scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)]
+                                          if m in per_model and m != REFERENCE_MODEL else [])
             for stage_name, p in scored:
                 row = pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
                                     "symbol": [symbol.get(g, "") for g in gene_ids],
@@ -174,23 +185,28 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
                     row["pearson_original"] = pearson_per_gene(y_test_orig, p_orig)
                 rows.append(row)
     metrics = pd.concat(rows, ignore_index=True)
+    headline = headline_column(metrics)
     summary = {}
     for split, df in metrics[metrics["stage"] == "final"].groupby("split", sort=False):
-        wide = df.pivot(index="entrez_id", columns="model", values="r2")
-        order = [m for m in [*models, STACKING, STACKING_WEIGHTED] if m in wide.columns]
+        wide = df.pivot(index="entrez_id", columns="model", values=headline)
+        order = [m for m in [*models, STACKING, STACKING_WEIGHTED, REFERENCE_MODEL] if m in wide.columns]
         wide = wide[order]
         wins = win_counts(wide).rename("wins").rename_axis("model").reset_index().assign(split=split)
         win_frames.append(wins)
         pairs = pairwise_vs(wide).assign(split=split)
-        pair_frames.append(pairs)
+        against_reference = (pairwise_vs(wide, REFERENCE_MODEL).assign(split=split)
+                             if REFERENCE_MODEL in wide.columns else pd.DataFrame())
+        pair_frames += [pairs, against_reference]
         first = next(iter(results[split].values()))
         summary[split] = {
-            "folds": first.n_folds, "test_samples": int(len(first.test_index)),
+            "folds": first.n_folds, "test_samples": int(len(first.test_index)), "units": "input",
             "median_r2": wide.median().round(4).to_dict(),
-            **({"median_r2_original": df.pivot(index="entrez_id", columns="model", values="r2_original")[order]
-                .median().round(4).to_dict()} if "r2_original" in df.columns else {}),
+            **({"median_r2_scaled": df.pivot(index="entrez_id", columns="model", values="r2")[order]
+                .median().round(4).to_dict()} if headline != "r2" else {}),
             "wins": dict(zip(wins["model"], wins["wins"].astype(int))),
             "vs_baseline": pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index"),
+            **({"vs_reference": against_reference.set_index("model")[["wins", "losses", "wilcoxon_p"]]
+                .to_dict(orient="index")} if len(against_reference) else {}),
         }
     return Evaluation(metrics, pd.concat(win_frames), pd.concat(pair_frames),
                       pd.concat(weight_frames) if weight_frames else None, summary)

@@ -43,11 +43,12 @@ class Settings:
     max_signatures: int | None = None
     strict: bool = False
     scaling: str = "auto"
+    target_clip: float = 10.0  # scaling.DEFAULT_CLIP: training targets clipped at median +/- k robust sd; 0: off
     descriptors: str = "structure"  # kgexpr.features.chemistry.DESCRIPTOR_SETS: structure | formula
     fingerprint_bits: int = 1024
     fingerprint_radius: int = 2  # 2 = ECFP4
     mutation_cell_lines: str = "lincs"
-    n_genes: int = 300
+    n_genes: int = 0  # 0: every landmark gene; the paper's protocol models 300 (--genes 300)
     include_genes: tuple[str, ...] = ("TP53",)
     n_trees: int | None = None  # None: the learner's own default (resolved())
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp")
@@ -58,7 +59,7 @@ class Settings:
     permute_features: bool = False  # negative control: graph feature rows shuffled across drugs
     write_features: bool = False  # neo4j: embeddings also written as node properties <method>_<key>
     deploy: bool = True  # also fit every model on all samples, for kgexpr predict
-    learner: str = "rf-projected-gbm"  # learners.DEFAULT_LEARNER (tests/test_settings.py checks they agree)
+    learner: str = "rf-projected-adaptive"  # learners.DEFAULT_LEARNER (tests/test_settings.py checks they agree)
     learner_params: Mapping[str, Any] = field(default_factory=dict)
     genes_per_model: int | None = None  # None: the learner's own block size
     seed: int = 0
@@ -169,6 +170,8 @@ class Settings:
 
         if self.scaling != AUTO and self.scaling not in SCALINGS:
             raise KgexprError(f"--scaling {self.scaling!r}: {suggest(self.scaling, [AUTO, *SCALINGS])}")
+        if not self.target_clip >= 0:
+            raise KgexprError(f"--target-clip {self.target_clip}: robust standard deviations, 0 (no clipping) or more")
         if self.max_signatures is not None and self.max_signatures < 1:
             raise KgexprError(f"--max-signatures {self.max_signatures}: must be at least 1")
         if not self.pert_types:

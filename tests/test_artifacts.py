@@ -107,3 +107,24 @@ def test_partial_results_folder_goes_when_the_stage_finishes(tmp_path):
     assert not a.exists() and b.exists()
     run.drop_partial("train", "kb")
     assert not (tmp_path / A.partial_folder("train")).exists()
+
+
+def test_written_files_and_folders_follow_the_umask(tmp_path):
+    import os
+
+    from kgexpr.atomic import atomic_dir, atomic_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "a.txt") as tmp:
+            tmp.write_text("x")
+        with atomic_dir(tmp_path / "d") as tmp:
+            (tmp / "f").write_text("y")
+        os.umask(0o027)
+        with atomic_file(tmp_path / "b.txt") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o640

@@ -40,7 +40,8 @@ def test_all_models_and_both_splits_are_scored(finished_run):
     out, _ = finished_run
     metrics = pd.read_parquet(out / "evaluate" / "metrics.parquet")
     final = metrics[metrics["stage"] == "final"]
-    expected = {"baseline", "cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "stacking", "stacking-weighted"}
+    expected = {"baseline", "cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "stacking",
+                "stacking-weighted", "reference-rf"}
     for split in ("random", "drug"):
         got = set(final.loc[final["split"] == split, "model"])
         assert got == expected
@@ -187,7 +188,7 @@ def test_run_on_consensus_signatures_names_the_set(shared_data, tmp_path):
     summary = (out / "summary.md").read_text()
     assert "expression set: **lincs-consensi-drugbank**" in summary and "pooled over cell lines" in summary
     load = json.loads((out / "load" / "summary.json").read_text())
-    assert load["samples"] == 936 and load["scaling"] == "robust" and load["cell_line"] == ""
+    assert load["samples"] == 936 and load["scaling"] == "none" and load["cell_line"] == ""
     matched = load["sources"]["perturbagen_matching"]
     assert matched["by_drug_id"] == matched["n_matched"] > 500  # consensus rows are DrugBank ids
     X = pd.read_parquet(out / "load" / "samples.parquet")

@@ -93,7 +93,11 @@ def test_scores_in_the_input_units_undo_the_scaling():
     _, robust = fit_transform(raw, "robust")
     rb = evaluate(results, genes, ["baseline", "cn"], scale=robust)
     assert not np.allclose(rb.metrics["r2_original"], rb.metrics["r2"])
-    assert set(rb.summary["random"]["median_r2_original"]) >= {"baseline", "cn", "stacking"}
+    # the summary leads with the input's units; the scaled ones follow
+    summary = rb.summary["random"]
+    assert summary["units"] == "input" and set(summary["median_r2_scaled"]) >= {"baseline", "cn", "stacking"}
+    wide = rb.metrics[rb.metrics["stage"] == "final"].pivot(index="entrez_id", columns="model", values="r2_original")
+    assert summary["median_r2"]["cn"] == pytest.approx(round(wide["cn"].median(), 4))
 
 
 def test_weighted_stacking_is_fitted_per_fold_on_that_folds_training_rows_only():
@@ -125,3 +129,28 @@ def test_weighted_stacking_is_fitted_per_fold_on_that_folds_training_rows_only()
     # the test targets never enter a weight
     a2 = TrainResult(**{**a.__dict__, "y_test": y + 100.0})
     np.testing.assert_allclose(stack_weighted_by_fold([a2, b])[0], pred)
+
+
+def test_the_reference_forest_is_scored_beside_the_models_and_tested_against_them():
+    from kgexpr.artifacts import TrainResult
+    from kgexpr.learn.learners import REFERENCE_MODEL
+
+    results = _results()
+    cn = results["random"]["cn"]
+    # a reference that predicts the test targets better than every model: each model loses to it
+    noisy = cn.y_test + np.random.default_rng(5).normal(scale=0.01, size=cn.y_test.shape)
+    results["random"][REFERENCE_MODEL] = TrainResult(cn.genes, cn.train_index, cn.test_index, cn.y_train, cn.y_test,
+                                                     noisy, noisy, cn.y_train, cn.y_train, np.empty((3, 0)),
+                                                     np.array([5]))
+    genes = pd.DataFrame({"entrez_id": [11, 12, 13], "symbol": ["A", "B", "C"]})
+    out = ev.evaluate(results, genes, ["baseline", "cn"])
+    summary = out.summary["random"]
+    assert REFERENCE_MODEL in summary["median_r2"]
+    # not a graph model: stacking averages cn alone, so it equals cn
+    assert summary["median_r2"]["stacking"] == pytest.approx(summary["median_r2"]["cn"])
+    vs_ref = out.pairwise[out.pairwise["reference"] == REFERENCE_MODEL].set_index("model")
+    assert set(vs_ref.index) == {"baseline", "cn", "stacking", "stacking-weighted"}
+    assert (vs_ref["losses"] == 3).all()
+    assert summary["vs_reference"]["cn"]["losses"] == 3
+    ref_rows = out.metrics[out.metrics["model"] == REFERENCE_MODEL]
+    assert set(ref_rows["stage"]) == {"final"}  # one stage: no duplicate stage-1 rows

@@ -27,7 +27,7 @@ def test_backend_address_names_the_server_only_for_neo4j():
 
 def test_defaults_are_valid_and_have_one_source():
     s = Settings().resolved({}).validate()
-    assert Settings.default("n_genes") == s.n_genes == 300 and Settings.default("feature_params") == {}
+    assert Settings.default("n_genes") == s.n_genes == 0  # every landmark gene and Settings.default("feature_params") == {}
     assert "password" not in str(s.to_dict())
 
 

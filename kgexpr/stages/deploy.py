@@ -21,7 +21,7 @@ from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
 
 #: learners whose fitted models are small enough to keep (one forest per block of genes, small boosted models)
-DEPLOYABLE_LEARNERS = ("rf-projected", "rf-projected-gbm")
+DEPLOYABLE_LEARNERS = ("rf-projected", "rf-projected-gbm", "rf-projected-adaptive")
 
 
 def params(s: Settings) -> dict:
@@ -57,7 +57,9 @@ def run(ctx: StageContext) -> None:
     estimator, per_model = learner_setup(s)
     plan = stage_plan(estimator)
     genes = ctx.read(A.TARGET_GENES)
-    Y = ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64)
+    from kgexpr.learn.scaling import clip_targets
+
+    Y = clip_targets(ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64), s.target_clip)
     samples, designs = designs_for(ctx, genes)
     kinds = ctx.read(A.FEATURE_KINDS)
     m = len(genes)
@@ -102,6 +104,6 @@ def run(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.DEPLOY, needs=(A.LOAD, A.FEATURES, A.TRAIN), version=1, params=params, run=run,
+    name=A.DEPLOY, needs=(A.LOAD, A.FEATURES, A.TRAIN), version=2, params=params, run=run,
     description="every model refitted on all samples and saved, for kgexpr predict",
 )

@@ -21,14 +21,14 @@ def learner_setup(s: Settings):
 
 
 def params(s: Settings) -> dict:
-    from kgexpr.learn.learners import key_params
+    from kgexpr.learn.learners import REFERENCE_FOREST, key_params
 
     est, per_model = learner_setup(s)
     return {
         "n_genes": s.n_genes, "include_genes": list(s.include_genes), "features": list(s.features),
         "splits": list(s.splits), "folds": s.folds, "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
         "learner_params": key_params(est), "targets_per_model": per_model,
-        "permute_features": s.permute_features,
+        "permute_features": s.permute_features, "target_clip": s.target_clip, "reference": REFERENCE_FOREST,
     }
 
 
@@ -86,11 +86,29 @@ def _merge_folds(parts: list[A.TrainResult]) -> A.TrainResult:
     )
 
 
+def fit_reference(X: np.ndarray, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, target_clip: float, seed: int,
+                  n_jobs: int, genes: np.ndarray) -> A.TrainResult:
+    """The reference forest on one fold (one stage: its test predictions stand for both stages')."""
+    from kgexpr.learn.learners import reference_forest
+    from kgexpr.learn.scaling import clip_targets
+
+    y_train = clip_targets(Y[tr], target_clip)
+    forest = reference_forest(seed, n_jobs).fit(X[tr], y_train).set_params(n_jobs=1)  # one summation order
+    pred = np.asarray(forest.predict(X[te]), dtype=np.float64).reshape(len(te), -1)
+    oob = np.asarray(forest.oob_prediction_, dtype=np.float64).reshape(len(tr), -1)
+    oob = np.where(np.isfinite(oob), oob, y_train.mean(axis=0))  # rows never out of bag (tiny forests)
+    return A.TrainResult(genes=genes, train_index=tr, test_index=te, y_train=y_train, y_test=Y[te],
+                         stage1_test=pred, stage2_test=pred, stage1_oob=oob, stage2_oob=oob,
+                         importances=np.empty((len(genes), 0)), n_features=np.array([X.shape[1]]))
+
+
 def run(ctx: StageContext) -> None:
+    from kgexpr.features.design import BASELINE
     from kgexpr.learn.checkpoint import NpzBlockStore
     from kgexpr.learn.engine import StageInputs, fit_two_stages
-    from kgexpr.learn.learners import learner_description
+    from kgexpr.learn.learners import REFERENCE_MODEL, learner_description
     from kgexpr.learn.parallel import dask_backend
+    from kgexpr.learn.scaling import clip_targets
     from kgexpr.learn.splits import split_folds
 
     s = ctx.settings
@@ -102,11 +120,14 @@ def run(ctx: StageContext) -> None:
     folds = {split: split_folds(samples, split, s.test_size, s.seed, n_folds) for split in splits}
     models = list(designs)
     m = len(target_genes)
+    entrez = target_genes["entrez_id"].to_numpy()
     n_fits = sum(len(f) for f in folds.values())
     console.print(
         f"train: {m} genes x {len(models)} models x {n_fits} fits ({', '.join(f'{k}: {len(v)} fold(s)' for k, v in folds.items())}), "
         f"two MTRS stages; {s.learner} ({learner_description(s.learner, estimator.get_params(deep=True))}), {per_model} gene(s) "
-        f"per model, {s.n_trees} trees; {len(samples)} samples"
+        f"per model, {s.n_trees} trees; {len(samples)} samples; training targets clipped at "
+        f"{s.target_clip:g} robust sd per fold" + ("" if s.target_clip else " (off)")
+        + f"; and the reference forest ({REFERENCE_MODEL}) on the baseline design"
         + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.permute_features else "")
     )
     partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
@@ -114,7 +135,15 @@ def run(ctx: StageContext) -> None:
     if kept:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
     t_fit = time.time()
-    with dask_backend(s.dask), bar("train (gene fits)", n_fits * len(models) * m * 2) as advance:
+    with dask_backend(s.dask), bar("train (gene fits)", n_fits * (len(models) * 2 + 1) * m) as advance:
+        X_base = as_inputs(designs[BASELINE])[0]
+        for split, split_fold_list in folds.items():  # the reference first: seconds per fold
+            for k, (tr, te) in enumerate(split_fold_list):
+                done = A.train_fold_result(split, REFERENCE_MODEL, k)
+                if not done.exists(partial):
+                    fit_reference(X_base, Y, tr, te, s.target_clip, s.seed, s.n_jobs, entrez).save(done.path(partial))
+                advance(m)
+        del X_base
         todo = []
         for split, split_fold_list in folds.items():
             for k in range(len(split_fold_list)):
@@ -134,7 +163,7 @@ def run(ctx: StageContext) -> None:
                     arrays[name] = as_inputs(designs[name])
                 X, Xt = arrays[name]
                 store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
-                problems[tag[split, k, name]] = StageInputs(X[tr], Y[tr], X[te], None if Xt is None else Xt[tr],
+                problems[tag[split, k, name]] = StageInputs(X[tr], clip_targets(Y[tr], s.target_clip), X[te], None if Xt is None else Xt[tr],
                                                             None if Xt is None else Xt[te], store=store,
                                                             n_conditions=designs[name].n_conditions)
             del arrays
@@ -147,20 +176,20 @@ def run(ctx: StageContext) -> None:
                 s1, s2 = fitted[key].stage1, fitted[key].stage2
                 importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
                 A.TrainResult(
-                    genes=target_genes["entrez_id"].to_numpy(), train_index=tr, test_index=te,
-                    y_train=Y[tr], y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
+                    genes=entrez, train_index=tr, test_index=te,
+                    y_train=problems[key].Y, y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
                     stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
                     n_features=np.array([designs[name].X.shape[1]]),
                 ).save(A.train_fold_result(split, name, k).path(partial))
                 stores[key].clear()
                 del fitted[key], problems[key]  # free each fit's arrays as soon as it is saved
     for split, split_fold_list in folds.items():
-        for name in models:
+        for name in [*models, REFERENCE_MODEL]:
             parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
                      for k in range(len(split_fold_list))]
             _merge_folds(parts).save(A.train_result(split, name).path(ctx.out))
     ctx.write(A.TARGET_GENES, target_genes)
-    ctx.info.update({"genes": m, "models": models, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
+    ctx.info.update({"genes": m, "models": models, "reference": REFERENCE_MODEL, "target_clip": s.target_clip, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
                      "samples": int(len(samples)), "learner": s.learner, "n_trees": s.n_trees,
                      "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.n_genes,
                      "permute_features": s.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
@@ -190,6 +219,6 @@ def finish(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=2, params=params, run=run, finish=finish,
+    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=3, params=params, run=run, finish=finish,
     description="two-stage MTRS models: a baseline and one model per feature set, per split",
 )

@@ -9,6 +9,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from kgexpr.learn import GeneBoostingRegressor, MTRSRegressor, ProjectedForestRegressor, StagePair
+from kgexpr.learn.ridge import StandardizedRidgeCV
 
 # five-tree forests leave a few samples never out of bag; the engine predicts those instead
 pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores:UserWarning")
@@ -23,6 +24,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scor
     GeneBoostingRegressor(screen_features=2, kept_features=1, refit=True),
     MTRSRegressor(StagePair(ProjectedForestRegressor(n_estimators=5, n_components=4),
                             GeneBoostingRegressor(), stage2_inputs="predictions"), targets_per_model=2),
+    ProjectedForestRegressor(n_estimators=5, max_samples="auto"),
+    StandardizedRidgeCV(),
+    MTRSRegressor(StagePair(ProjectedForestRegressor(n_estimators=5, n_components=4, max_samples="auto"),
+                            GeneBoostingRegressor(), stage2_inputs="conditions+predictions", stage2_target="residual",
+                            stage2_without_conditions=StandardizedRidgeCV()), targets_per_model=2),
 ])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
