@@ -85,7 +85,7 @@ def phase(args) -> dict:
         for tr, te in folds:
             if name == REFERENCE:
                 y_fit, back = _targets(raw[tr], how)
-                forest = reference_forest(args.seed, -1).fit(X[tr], y_fit).set_params(n_jobs=1)
+                forest = reference_forest(args.seed, -1, len(tr)).fit(X[tr], y_fit).set_params(n_jobs=1)
                 final[te] = first[te] = back(forest.predict(X[te]))
                 continue
             est = build_learner(name, args.trees or get_learner(name).default_trees, args.seed)

@@ -169,6 +169,9 @@ class TrainResult:
     n_features: np.ndarray  # (1,): design width
     train_fold: np.ndarray | None = None  # fold of each training row (None: all 0, one fold)
     test_fold: np.ndarray | None = None
+    # each test row's largest Tanimoto similarity to a training compound (NaN: no structure); the nearest-structure
+    # model's results carry it, for the evaluation by similarity
+    test_similarity: np.ndarray | None = None
 
     def __post_init__(self):
         if self.train_fold is None:
@@ -185,7 +188,7 @@ class TrainResult:
         with atomic_file(path) as tmp:
             # uncompressed: zlib took 9 s per model on 978 genes (82 of 118 MB) and most of the train stage's
             # writing time; np.load reads either
-            np.savez(tmp, **{f.name: getattr(self, f.name) for f in fields(self)})
+            np.savez(tmp, **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None})
         return path
 
     @classmethod
@@ -214,6 +217,9 @@ def train_results(folder: str | Path) -> dict[str, dict[str, TrainResult]]:
 
 METRICS = Artifact(EVALUATE, "metrics.parquet", "R² and Pearson per split, model, stage and gene", index=False)
 METRICS_CSV = Artifact(EVALUATE, "metrics.csv", "the same as CSV")
+SIGNATURE_METRICS = Artifact(EVALUATE, "signature_metrics.parquet", "per split, model and test sample: Pearson over "
+                             "the genes, precision@k of the top up/down genes, similarity to the training compounds",
+                             index=False)
 WINS = Artifact(EVALUATE, "wins.csv", "genes where each model scored best (paper Fig. 2)")
 PAIRWISE = Artifact(EVALUATE, "pairwise_vs_baseline.csv", "each model vs the baseline, Wilcoxon p (paper Fig. 3)")
 STACKING_WEIGHTS = Artifact(EVALUATE, "stacking_weights.csv", "per-gene NNLS weights of stacking-weighted")

@@ -21,6 +21,13 @@ from scipy.optimize import nnls
 
 from kgexpr.features.design import BASELINE
 from kgexpr.learn.learners import REFERENCE_MODEL
+from kgexpr.learn.naive import NAIVE_MODELS, NEAREST_MODEL
+
+#: models scored beside kgexpr's that are not graph models (never stacked, never deployed)
+COMPARATORS = (REFERENCE_MODEL, *NAIVE_MODELS)
+#: bins of a test compound's largest Tanimoto similarity to the training compounds
+SIMILARITY_BINS = (0.0, 0.3, 0.5, 0.7, 1.0)
+NO_STRUCTURE = "no structure"
 
 STACKING = "stacking"
 STACKING_WEIGHTED = "stacking-weighted"
@@ -42,6 +49,40 @@ def pearson_per_gene(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     denom = np.sqrt((a**2).sum(axis=0) * (b**2).sum(axis=0))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denom > 0, (a * b).sum(axis=0) / denom, np.nan)
+
+
+def pearson_per_signature(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each sample's predicted and measured signature over the genes (the field's metric)."""
+    return pearson_per_gene(np.asarray(y_true, float).T, np.asarray(y_pred, float).T)
+
+
+def signature_k(n_genes: int) -> int:
+    """k of precision@k: 50 genes, or 10 % of the genes when fewer than 500 are modelled."""
+    return int(max(1, min(50, int(np.ceil(0.1 * n_genes)))))
+
+
+def precision_at_k(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample, the share of its k most up- (and down-) regulated genes that the prediction also ranks in its
+    top (bottom) k, as DeepCE and CIGER report."""
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    k = min(k, y_true.shape[1])
+
+    def overlap(a, b):
+        top_a = np.argpartition(-a, k - 1, axis=1)[:, :k]
+        top_b = np.argpartition(-b, k - 1, axis=1)[:, :k]
+        hits = (top_a[:, :, None] == top_b[:, None, :]).any(axis=2).sum(axis=1)
+        return hits / k
+
+    return overlap(y_true, y_pred), overlap(-y_true, -y_pred)
+
+
+def similarity_bin(similarity: np.ndarray) -> np.ndarray:
+    """A label per test sample: its Tanimoto bin, or 'no structure'."""
+    edges = SIMILARITY_BINS
+    labels = [f"{a:.1f}–{b:.1f}" for a, b in zip(edges[:-1], edges[1:])]
+    sim = np.asarray(similarity, float)
+    idx = np.clip(np.searchsorted(edges, sim, side="right") - 1, 0, len(labels) - 1)
+    return np.where(np.isnan(sim), NO_STRUCTURE, np.array(labels, dtype=object)[idx])
 
 
 def stack_mean(predictions: list[np.ndarray]) -> np.ndarray:
@@ -143,6 +184,7 @@ class Evaluation:
     pairwise: pd.DataFrame
     stacking_weights: pd.DataFrame | None
     summary: dict
+    signatures: pd.DataFrame | None = None  # per split, model and test sample: Pearson, precision@k, similarity bin
 
 
 def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=("cv", "random", "drug"),
@@ -155,7 +197,7 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
     """
     from kgexpr.learn.scaling import inverse
     symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
-    rows, pair_frames, win_frames, weight_frames = [], [], [], []
+    rows, pair_frames, win_frames, weight_frames, signature_frames = [], [], [], [], []
     ordered = [x for x in split_order if x in results] + [x for x in results if x not in split_order]
     for split in ordered:
         per_model = results[split]
@@ -163,7 +205,12 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         y_test, gene_ids = first.y_test, first.genes
         params = scale.reindex(gene_ids) if scale is not None else None
         y_test_orig = inverse(y_test, params) if params is not None else None
-        graph_models = [m for m in per_model if m not in (BASELINE, REFERENCE_MODEL)]
+        graph_models = [m for m in per_model if m != BASELINE and m not in COMPARATORS]
+        nearest = per_model.get(NEAREST_MODEL)
+        similarity = (nearest.test_similarity if nearest is not None and nearest.test_similarity is not None
+                      else np.full(len(first.test_index), np.nan))
+        k = signature_k(len(gene_ids))
+        y_sig = y_test_orig if y_test_orig is not None else y_test
         final = {m: r.stage2_test for m, r in per_model.items()}
         if graph_models:
             final[STACKING] = stack_mean([per_model[m].stage2_test for m in graph_models])
@@ -173,8 +220,14 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
             wf.insert(0, "split", split)
             weight_frames.append(wf)
         for m, pred in final.items():
+            p_sig = inverse(pred, params) if params is not None else pred
+            up, down = precision_at_k(y_sig, p_sig, k)
+            signature_frames.append(pd.DataFrame({
+                "split": split, "model": m, "sample": first.test_index, "fold": first.test_fold,
+                "pearson": pearson_per_signature(y_sig, p_sig), "precision_up": up, "precision_down": down,
+                "k": k, "max_similarity": similarity, "similarity_bin": similarity_bin(similarity)}))
             scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)]
-                                          if m in per_model and m != REFERENCE_MODEL else [])
+                                          if m in per_model and m not in COMPARATORS else [])
             for stage_name, p in scored:
                 row = pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
                                     "symbol": [symbol.get(g, "") for g in gene_ids],
@@ -185,11 +238,12 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
                     row["pearson_original"] = pearson_per_gene(y_test_orig, p_orig)
                 rows.append(row)
     metrics = pd.concat(rows, ignore_index=True)
+    signatures = pd.concat(signature_frames, ignore_index=True)
     headline = headline_column(metrics)
     summary = {}
     for split, df in metrics[metrics["stage"] == "final"].groupby("split", sort=False):
         wide = df.pivot(index="entrez_id", columns="model", values=headline)
-        order = [m for m in [*models, STACKING, STACKING_WEIGHTED, REFERENCE_MODEL] if m in wide.columns]
+        order = [m for m in [*models, STACKING, STACKING_WEIGHTED, *COMPARATORS] if m in wide.columns]
         wide = wide[order]
         wins = win_counts(wide).rename("wins").rename_axis("model").reset_index().assign(split=split)
         win_frames.append(wins)
@@ -207,6 +261,22 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
             "vs_baseline": pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index"),
             **({"vs_reference": against_reference.set_index("model")[["wins", "losses", "wilcoxon_p"]]
                 .to_dict(orient="index")} if len(against_reference) else {}),
+            **signature_summary(signatures[signatures["split"] == split], order),
         }
     return Evaluation(metrics, pd.concat(win_frames), pd.concat(pair_frames),
-                      pd.concat(weight_frames) if weight_frames else None, summary)
+                      pd.concat(weight_frames) if weight_frames else None, summary, signatures)
+
+
+def signature_summary(sig: pd.DataFrame, order: list[str]) -> dict:
+    """The field's metrics of one split: median per-signature Pearson, mean precision@k, and both by similarity bin."""
+    by_model = sig.groupby("model")
+    med = lambda col: by_model[col].median().reindex(order).dropna().round(4).to_dict()  # noqa: E731
+    mean = lambda col: by_model[col].mean().reindex(order).dropna().round(4).to_dict()  # noqa: E731
+    bins = {}
+    for label, part in sig.groupby("similarity_bin", sort=True):
+        g = part.groupby("model")
+        bins[str(label)] = {"compounds": int(part["sample"].nunique()),
+                            "median_signature_pearson": g["pearson"].median().reindex(order).dropna().round(4).to_dict()}
+    return {"k": int(sig["k"].iloc[0]) if len(sig) else 0, "median_signature_pearson": med("pearson"),
+            "precision_up_at_k": mean("precision_up"), "precision_down_at_k": mean("precision_down"),
+            "by_similarity": bins}

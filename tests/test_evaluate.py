@@ -154,3 +154,44 @@ def test_the_reference_forest_is_scored_beside_the_models_and_tested_against_the
     assert summary["vs_reference"]["cn"]["losses"] == 3
     ref_rows = out.metrics[out.metrics["model"] == REFERENCE_MODEL]
     assert set(ref_rows["stage"]) == {"final"}  # one stage: no duplicate stage-1 rows
+
+
+def test_the_fields_signature_metrics_by_hand():
+    y = np.array([[3.0, 2.0, 1.0, -1.0, -2.0, -3.0], [1.0, 0.5, 0.2, -0.2, -0.5, -1.0]])
+    p = np.array([[2.0, 3.0, -1.0, 1.0, -3.0, -2.0], -y[1]])
+    r = ev.pearson_per_signature(y, p)
+    assert r[0] == pytest.approx(stats.pearsonr(y[0], p[0])[0]) and r[1] == pytest.approx(-1.0)
+    up, down = ev.precision_at_k(y, p, 2)
+    # sample 0: top-2 up {0, 1} vs {1, 0}: 2/2; bottom-2 {5, 4} vs {4, 5}: 2/2; sample 1: reversed
+    np.testing.assert_allclose(up, [1.0, 0.0])
+    np.testing.assert_allclose(down, [1.0, 0.0])
+    assert ev.signature_k(978) == 50 and ev.signature_k(200) == 20
+    labels = ev.similarity_bin(np.array([0.1, 0.3, 0.69, 1.0, np.nan]))
+    assert list(labels) == ["0.0–0.3", "0.3–0.5", "0.5–0.7", "0.7–1.0", "no structure"]
+
+
+def test_signature_metrics_and_bins_reach_the_summary():
+    from kgexpr.artifacts import TrainResult
+    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL
+
+    results = _results()
+    cn = results["random"]["cn"]
+    mean = np.repeat(cn.y_train.mean(axis=0)[None, :], len(cn.y_test), axis=0)
+    sim = np.linspace(0, 1, len(cn.y_test))
+    sim[:3] = np.nan
+    for name, pred, similarity in ((MEAN_MODEL, mean, None), (NEAREST_MODEL, mean, sim)):
+        results["random"][name] = TrainResult(cn.genes, cn.train_index, cn.test_index, cn.y_train, cn.y_test, pred,
+                                              pred, cn.y_train, cn.y_train, np.empty((3, 0)), np.array([0]),
+                                              test_similarity=similarity)
+    genes = pd.DataFrame({"entrez_id": [11, 12, 13], "symbol": ["A", "B", "C"]})
+    out = ev.evaluate(results, genes, ["baseline", "cn"])
+    summary = out.summary["random"]
+    assert summary["k"] == 1 and set(summary["median_signature_pearson"]) >= {"cn", MEAN_MODEL, NEAREST_MODEL}
+    # the comparators are not graph models: stacking is cn alone
+    assert summary["median_signature_pearson"]["stacking"] == pytest.approx(summary["median_signature_pearson"]["cn"])
+    bins = summary["by_similarity"]
+    assert bins["no structure"]["compounds"] == 3 and sum(b["compounds"] for b in bins.values()) == len(cn.y_test)
+    sig = out.signatures
+    assert len(sig) == len(cn.y_test) * sig["model"].nunique()
+    row = sig[(sig["model"] == "cn")].iloc[0]
+    assert row["pearson"] == pytest.approx(stats.pearsonr(cn.y_test[0], cn.stage2_test[0])[0])

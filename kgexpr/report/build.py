@@ -34,6 +34,31 @@ def verdict_lines(pairs: pd.DataFrame, against: str = "baseline") -> list[str]:
     ]
 
 
+def signature_lines(summary: dict, order: list[str]) -> list[str]:
+    """The field's metrics of one split (per-signature Pearson, precision@k) and Pearson by similarity to training."""
+    pearson = summary.get("median_signature_pearson")
+    if not pearson:
+        return []
+    k, up, down = summary.get("k"), summary.get("precision_up_at_k", {}), summary.get("precision_down_at_k", {})
+    out = ["", f"Per signature (the field's metrics: DeepCE, CIGER): Pearson of each held-out compound's predicted and "
+               f"measured signature over the modelled genes, and the share of its {k} most up- and down-regulated "
+               "genes that the prediction also ranks there.", "",
+           f"| model | median per-signature Pearson | precision@{k} up | precision@{k} down |", "|---|---|---|---|"]
+    out += [f"| {m} | {pearson[m]:.3f} | {up.get(m, float('nan')):.3f} | {down.get(m, float('nan')):.3f} |"
+            for m in order if m in pearson]
+    bins = summary.get("by_similarity", {})
+    if bins:
+        shown = [m for m in order if any(m in b["median_signature_pearson"] for b in bins.values())]
+        out += ["", "Median per-signature Pearson by the held-out compound's largest Tanimoto similarity (ECFP4) to a "
+                    "training compound:", "",
+                "| similarity | compounds | " + " | ".join(shown) + " |", "|---|---|" + "---|" * len(shown)]
+        for label, b in bins.items():
+            vals = b["median_signature_pearson"]
+            out.append(f"| {label} | {b['compounds']} | "
+                       + " | ".join(f"{vals[m]:.3f}" if m in vals else "" for m in shown) + " |")
+    return out
+
+
 def write_report(run_root: str | Path) -> tuple[Path, Path]:
     root = Path(run_root)
     ev = root / A.EVALUATE
@@ -136,6 +161,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
                           f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
         if scaled is not None:
             md += ["", f"The last column is on the {load.get('scaling')}-scaled targets the models learnt from."]
+        md += signature_lines(A.EVALUATION_SUMMARY.read_if_exists(ev, {}).get(split, {}), list(wide.columns))
         md += ["", *[f"- {line}" for line in verdict_lines(pairs)],
                *[f"- {line}" for line in verdict_lines(vs_ref, "the reference forest")], ""]
         figures += [

@@ -21,6 +21,7 @@ def run(ctx: StageContext) -> None:
                       SPLIT_ORDER, scale=scale)
     ctx.write(A.METRICS, result.metrics)
     ctx.write(A.METRICS_CSV, result.metrics)
+    ctx.write(A.SIGNATURE_METRICS, result.signatures)
     ctx.write(A.WINS, result.wins)
     ctx.write(A.PAIRWISE, result.pairwise)
     if result.stacking_weights is not None:
@@ -30,6 +31,6 @@ def run(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.EVALUATE, needs=(A.LOAD, A.TRAIN), version=2, params=params, run=run,
+    name=A.EVALUATE, needs=(A.LOAD, A.TRAIN), version=3, params=params, run=run,
     description="per-gene R², win counts, pairwise vs baseline (Wilcoxon), stacking",
 )

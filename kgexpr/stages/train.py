@@ -21,14 +21,16 @@ def learner_setup(s: Settings):
 
 
 def params(s: Settings) -> dict:
-    from kgexpr.learn.learners import REFERENCE_FOREST, key_params
+    from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MAX_ROWS, key_params
+    from kgexpr.learn.naive import NEAREST_K
 
     est, per_model = learner_setup(s)
     return {
         "n_genes": s.n_genes, "include_genes": list(s.include_genes), "features": list(s.features),
         "splits": list(s.splits), "folds": s.folds, "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
         "learner_params": key_params(est), "targets_per_model": per_model,
-        "permute_features": s.permute_features, "target_clip": s.target_clip, "reference": REFERENCE_FOREST,
+        "permute_features": s.permute_features, "target_clip": s.target_clip, "reference": {**REFERENCE_FOREST, "max_rows_per_tree": REFERENCE_MAX_ROWS},
+        "nearest_structure_k": NEAREST_K,
     }
 
 
@@ -83,6 +85,7 @@ def _merge_folds(parts: list[A.TrainResult]) -> A.TrainResult:
         n_features=parts[0].n_features,
         train_fold=np.concatenate([np.full(len(p.train_index), k) for k, p in enumerate(parts)]),
         test_fold=np.concatenate([np.full(len(p.test_index), k) for k, p in enumerate(parts)]),
+        test_similarity=None if parts[0].test_similarity is None else cat("test_similarity"),
     )
 
 
@@ -93,7 +96,7 @@ def fit_reference(X: np.ndarray, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, 
     from kgexpr.learn.scaling import clip_targets
 
     y_train = clip_targets(Y[tr], target_clip)
-    forest = reference_forest(seed, n_jobs).fit(X[tr], y_train).set_params(n_jobs=1)  # one summation order
+    forest = reference_forest(seed, n_jobs, len(tr)).fit(X[tr], y_train).set_params(n_jobs=1)  # one summation order
     pred = np.asarray(forest.predict(X[te]), dtype=np.float64).reshape(len(te), -1)
     oob = np.asarray(forest.oob_prediction_, dtype=np.float64).reshape(len(tr), -1)
     oob = np.where(np.isfinite(oob), oob, y_train.mean(axis=0))  # rows never out of bag (tiny forests)
@@ -102,11 +105,34 @@ def fit_reference(X: np.ndarray, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, 
                          importances=np.empty((len(genes), 0)), n_features=np.array([X.shape[1]]))
 
 
+def fit_naive(design, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, target_clip: float,
+              genes: np.ndarray) -> dict[str, A.TrainResult]:
+    """The training-mean signature and the nearest compounds by structure on one fold (one stage each)."""
+    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL, fingerprints, mean_signature, nearest_structure
+    from kgexpr.learn.scaling import clip_targets
+
+    y_train = clip_targets(Y[tr], target_clip)
+
+    def result(pred, held_out, similarity=None):
+        return A.TrainResult(genes=genes, train_index=tr, test_index=te, y_train=y_train, y_test=Y[te],
+                             stage1_test=pred, stage2_test=pred, stage1_oob=held_out, stage2_oob=held_out,
+                             importances=np.empty((len(genes), 0)), n_features=np.array([0]),
+                             test_similarity=similarity)
+
+    out = {MEAN_MODEL: result(*mean_signature(y_train, len(te)))}
+    fp = fingerprints(design.X.to_numpy(), design.X.columns)
+    if fp is not None:
+        F, has = fp
+        out[NEAREST_MODEL] = result(*nearest_structure(F[tr], has[tr], F[te], has[te], y_train))
+    return out
+
+
 def run(ctx: StageContext) -> None:
     from kgexpr.features.design import BASELINE
     from kgexpr.learn.checkpoint import NpzBlockStore
     from kgexpr.learn.engine import StageInputs, fit_two_stages
     from kgexpr.learn.learners import REFERENCE_MODEL, learner_description
+    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL
     from kgexpr.learn.parallel import dask_backend
     from kgexpr.learn.scaling import clip_targets
     from kgexpr.learn.splits import split_folds
@@ -142,6 +168,8 @@ def run(ctx: StageContext) -> None:
                 done = A.train_fold_result(split, REFERENCE_MODEL, k)
                 if not done.exists(partial):
                     fit_reference(X_base, Y, tr, te, s.target_clip, s.seed, s.n_jobs, entrez).save(done.path(partial))
+                for name, result in fit_naive(designs[BASELINE], Y, tr, te, s.target_clip, entrez).items():
+                    result.save(A.train_fold_result(split, name, k).path(partial))
                 advance(m)
         del X_base
         todo = []
@@ -183,13 +211,15 @@ def run(ctx: StageContext) -> None:
                 ).save(A.train_fold_result(split, name, k).path(partial))
                 stores[key].clear()
                 del fitted[key], problems[key]  # free each fit's arrays as soon as it is saved
+    comparators = [REFERENCE_MODEL, MEAN_MODEL] + ([NEAREST_MODEL] if A.train_fold_result(
+        next(iter(folds)), NEAREST_MODEL, 0).exists(partial) else [])
     for split, split_fold_list in folds.items():
-        for name in [*models, REFERENCE_MODEL]:
+        for name in [*models, *comparators]:
             parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
                      for k in range(len(split_fold_list))]
             _merge_folds(parts).save(A.train_result(split, name).path(ctx.out))
     ctx.write(A.TARGET_GENES, target_genes)
-    ctx.info.update({"genes": m, "models": models, "reference": REFERENCE_MODEL, "target_clip": s.target_clip, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
+    ctx.info.update({"genes": m, "models": models, "reference": REFERENCE_MODEL, "comparators": comparators, "target_clip": s.target_clip, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
                      "samples": int(len(samples)), "learner": s.learner, "n_trees": s.n_trees,
                      "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.n_genes,
                      "permute_features": s.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
@@ -219,6 +249,6 @@ def finish(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=3, params=params, run=run, finish=finish,
+    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=4, params=params, run=run, finish=finish,
     description="two-stage MTRS models: a baseline and one model per feature set, per split",
 )
