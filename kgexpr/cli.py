@@ -122,6 +122,10 @@ def model_options(fn):
                           "the auto splits."),
         click.option("--permute-graph-features", "permute_features", is_flag=True,
                      help="Negative control: shuffle the graph features across drugs before training."),
+        click.option("--graph-control/--no-graph-control", "graph_control", default=D("graph_control"),
+                     show_default=True,
+                     help="Also train each graph model, and stack them, on graph features permuted across drugs "
+                          "(<model>-permuted): a graph model's gain counts only where it beats its own control."),
         click.option("--write-features", is_flag=True,
                      help="Neo4j: also write each embedding (deepwalk, node2vec, fastrp, laplacian, lle) into the "
                           "graph as a node property <method>_<key>; (:KgexprFeatures) nodes list them."),
@@ -187,6 +191,7 @@ def settings_from(kw: dict) -> Settings:
             descriptors=kw["descriptors"], fingerprint_bits=kw["fingerprint_bits"],
             fingerprint_radius=kw["fingerprint_radius"], folds=kw.get("folds"),
             permute_features=kw.get("permute_features", False), deploy=not kw.get("no_deploy", False),
+            graph_control=kw.get("graph_control", True),
             write_features=kw.get("write_features", False),
         )
     if "top" in kw:
@@ -293,7 +298,9 @@ def evaluate_cmd(**kw):
         click.echo(f"[{split} split]")
         against = df["reference"] if "reference" in df else pd.Series("baseline", index=df.index)
         for ref, part in df.groupby(against, sort=False):
-            for line in verdict_lines(part, "the reference forest" if ref != "baseline" else "baseline"):
+            label = ("baseline" if ref == "baseline" else "its permuted-graph control" if str(ref).endswith("-permuted")
+                     else "the reference forest")
+            for line in verdict_lines(part, label):
                 click.echo(f"  {line}")
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import nnls
 
-from kgexpr.features.design import BASELINE
+from kgexpr.features.design import BASELINE, control_of, is_control
 from kgexpr.learn.learners import REFERENCE_MODEL
 from kgexpr.learn.naive import NAIVE_MODELS, NEAREST_MODEL
 
@@ -205,20 +205,24 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
         y_test, gene_ids = first.y_test, first.genes
         params = scale.reindex(gene_ids) if scale is not None else None
         y_test_orig = inverse(y_test, params) if params is not None else None
-        graph_models = [m for m in per_model if m != BASELINE and m not in COMPARATORS]
+        graph_models = [m for m in per_model if m != BASELINE and m not in COMPARATORS and not is_control(m)]
+        controls = [control_of(m) for m in graph_models if control_of(m) in per_model]
         nearest = per_model.get(NEAREST_MODEL)
         similarity = (nearest.test_similarity if nearest is not None and nearest.test_similarity is not None
                       else np.full(len(first.test_index), np.nan))
         k = signature_k(len(gene_ids))
         y_sig = y_test_orig if y_test_orig is not None else y_test
         final = {m: r.stage2_test for m, r in per_model.items()}
-        if graph_models:
-            final[STACKING] = stack_mean([per_model[m].stage2_test for m in graph_models])
-            final[STACKING_WEIGHTED], W = stack_weighted_by_fold([per_model[m] for m in graph_models])
-            wf = pd.DataFrame(W.T, columns=graph_models)
-            wf.insert(0, "entrez_id", gene_ids)
-            wf.insert(0, "split", split)
-            weight_frames.append(wf)
+        for members, suffix in ((graph_models, ""), (controls, control_of(""))):
+            if not members or (suffix and len(members) != len(graph_models)):
+                continue  # a stacking control only over the same models' controls
+            final[STACKING + suffix] = stack_mean([per_model[m].stage2_test for m in members])
+            final[STACKING_WEIGHTED + suffix], W = stack_weighted_by_fold([per_model[m] for m in members])
+            if not suffix:
+                wf = pd.DataFrame(W.T, columns=graph_models)
+                wf.insert(0, "entrez_id", gene_ids)
+                wf.insert(0, "split", split)
+                weight_frames.append(wf)
         for m, pred in final.items():
             p_sig = inverse(pred, params) if params is not None else pred
             up, down = precision_at_k(y_sig, p_sig, k)
@@ -243,14 +247,19 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
     summary = {}
     for split, df in metrics[metrics["stage"] == "final"].groupby("split", sort=False):
         wide = df.pivot(index="entrez_id", columns="model", values=headline)
-        order = [m for m in [*models, STACKING, STACKING_WEIGHTED, *COMPARATORS] if m in wide.columns]
+        stackings = [STACKING, STACKING_WEIGHTED, control_of(STACKING), control_of(STACKING_WEIGHTED)]
+        order = [m for m in [*(m for m in models if not is_control(m)), *stackings[:2], *COMPARATORS,
+                             *(m for m in models if is_control(m)), *stackings[2:]] if m in wide.columns]
         wide = wide[order]
-        wins = win_counts(wide).rename("wins").rename_axis("model").reset_index().assign(split=split)
+        wins = win_counts(wide[[m for m in order if not is_control(m)]]).rename("wins").rename_axis("model")
+        wins = wins.reset_index().assign(split=split)
         win_frames.append(wins)
         pairs = pairwise_vs(wide).assign(split=split)
         against_reference = (pairwise_vs(wide, REFERENCE_MODEL).assign(split=split)
                              if REFERENCE_MODEL in wide.columns else pd.DataFrame())
-        pair_frames += [pairs, against_reference]
+        against_control = pd.concat([pairwise_vs(wide[[m, control_of(m)]], control_of(m)).assign(split=split)
+                                     for m in wide.columns if control_of(m) in wide.columns] or [pd.DataFrame()])
+        pair_frames += [pairs, against_reference, against_control]
         first = next(iter(results[split].values()))
         summary[split] = {
             "folds": first.n_folds, "test_samples": int(len(first.test_index)), "units": "input",
@@ -261,6 +270,8 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
             "vs_baseline": pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index"),
             **({"vs_reference": against_reference.set_index("model")[["wins", "losses", "wilcoxon_p"]]
                 .to_dict(orient="index")} if len(against_reference) else {}),
+            **({"vs_control": against_control.set_index("model")[["wins", "losses", "wilcoxon_p"]]
+                .to_dict(orient="index")} if len(against_control) else {}),
             **signature_summary(signatures[signatures["split"] == split], order),
         }
     return Evaluation(metrics, pd.concat(win_frames), pd.concat(pair_frames),

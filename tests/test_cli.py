@@ -40,8 +40,10 @@ def test_all_models_and_both_splits_are_scored(finished_run):
     out, _ = finished_run
     metrics = pd.read_parquet(out / "evaluate" / "metrics.parquet")
     final = metrics[metrics["stage"] == "final"]
-    expected = {"baseline", "cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "stacking",
-                "stacking-weighted", "reference-rf", "mean-signature", "nearest-structure"}
+    graph = {"cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "stacking", "stacking-weighted"}
+    # every graph model and both stackings also on permuted graph features (their controls), and the comparators
+    expected = {"baseline", *graph, *(f"{m}-permuted" for m in graph), "reference-rf", "mean-signature",
+                "nearest-structure"}
     for split in ("random", "drug"):
         got = set(final.loc[final["split"] == split, "model"])
         assert got == expected

@@ -195,3 +195,24 @@ def test_signature_metrics_and_bins_reach_the_summary():
     assert len(sig) == len(cn.y_test) * sig["model"].nunique()
     row = sig[(sig["model"] == "cn")].iloc[0]
     assert row["pearson"] == pytest.approx(stats.pearsonr(cn.y_test[0], cn.stage2_test[0])[0])
+
+
+def test_each_graph_model_and_the_stackings_are_tested_against_their_permuted_controls():
+    from kgexpr.artifacts import TrainResult
+
+    results = _results()
+    cn = results["random"]["cn"]
+    rng = np.random.default_rng(9)
+    noise = np.clip(cn.y_test + rng.normal(scale=0.3, size=cn.y_test.shape), 0, 1)  # as poor as the baseline
+    results["random"]["cn-permuted"] = TrainResult(cn.genes, cn.train_index, cn.test_index, cn.y_train, cn.y_test,
+                                                   noise, noise, cn.stage2_oob, cn.stage2_oob, np.zeros((3, 3)),
+                                                   np.array([5]))
+    genes = pd.DataFrame({"entrez_id": [11, 12, 13], "symbol": ["A", "B", "C"]})
+    out = ev.evaluate(results, genes, ["baseline", "cn", "cn-permuted"])
+    summary = out.summary["random"]
+    # the control is stacked apart: the real stacking is cn alone, its control cn-permuted alone
+    assert summary["median_r2"]["stacking"] == pytest.approx(summary["median_r2"]["cn"])
+    assert summary["median_r2"]["stacking-permuted"] == pytest.approx(summary["median_r2"]["cn-permuted"])
+    assert summary["vs_control"]["cn"]["wins"] == 3  # cn's own predictions beat their noisy control on every gene
+    assert set(summary["vs_control"]) == {"cn", "stacking", "stacking-weighted"}
+    assert "cn-permuted" not in summary["wins"]  # the paper's Fig. 2 counts real models only

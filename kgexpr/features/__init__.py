@@ -28,6 +28,7 @@ from kgexpr.graph.view import GraphView, graph_from_edges, graph_hash
 
 from . import similarity as _similarity  # noqa: F401  (registers cn, lpi, entropy)
 from . import embedding as _embedding  # noqa: F401  (registers laplacian, lle, deepwalk, node2vec, fastrp)
+from . import mechanism as _mechanism  # noqa: F401  (registers targets, propagation)
 from .base import REGISTRY, FeatureMethod, available_methods, compute_features, get_method, register, resolve_params
 from .dispatch import FeatureResult, compute_on
 

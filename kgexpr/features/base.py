@@ -37,7 +37,7 @@ class FeatureMethod:
 
 REGISTRY: dict[str, FeatureMethod] = {}
 
-_ORDER = ["cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp"]
+_ORDER = ["cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "targets", "propagation"]
 
 
 def register(name: str, kind: Kind, description: str = ""):

@@ -49,6 +49,15 @@ def n_conditions(columns) -> int:
 
 
 BASELINE = "baseline"
+CONTROL_SUFFIX = "-permuted"  # a graph model trained on graph features permuted across drugs (its control)
+
+
+def control_of(model: str) -> str:
+    return model + CONTROL_SUFFIX
+
+
+def is_control(model: str) -> bool:
+    return model.endswith(CONTROL_SUFFIX)
 
 
 def drug_descriptors(pert_info: pd.DataFrame) -> pd.DataFrame:

@@ -103,8 +103,9 @@ def assemble(
     ).drop_duplicates("entrez_id")
     universe = set(genes["entrez_id"])
     used = set(pert_to_drug.to_numpy())
-    # keep drugs that touch the gene universe or perturbed a sample
-    targets = all_targets[all_targets["entrez_id"].isin(universe) | all_targets["drug_id"].isin(used)]
+    # keep every drug with a target (its target genes join the graph) and every drug that perturbed a sample, so that
+    # any compound a source lists targets for can be predicted
+    targets = all_targets
     keep = set(targets["drug_id"]) | used
     drugs = pd.concat([all_drugs, own], ignore_index=True)
     drugs = drugs[drugs["drug_id"].isin(keep)].drop_duplicates("drug_id")
@@ -113,6 +114,12 @@ def assemble(
     targets = targets[targets["drug_id"].isin(set(drugs["drug_id"]))]
     targets = targets.groupby(["drug_id", "entrez_id"], as_index=False, sort=False)["source"].agg(
         lambda v: ";".join(sorted(set(v))))
+    targeted = set(targets["drug_id"])
+    report["expression_coverage"] = {
+        "compounds": int(perturbagens["pert_id"].nunique()),
+        "matched_to_a_source_drug": int(mapping["pert_id"].nunique()),
+        "with_targets": int(sum(pert_to_drug.get(p) in targeted for p in perturbagens["pert_id"].unique())),
+    }
     extra = pd.DataFrame({"entrez_id": sorted(set(targets["entrez_id"]) - universe)})
     if len(extra):
         extra["symbol"] = [gene_ids.symbol(int(e)) or "" for e in extra["entrez_id"]]

@@ -105,6 +105,11 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         md.append(f"- drugs: {rec['rows']} source rows merged into {rec['drugs']} compounds ({rec['joined_by_inchikey']} "
                   f"joins by InChIKey, {rec['joined_by_name']} by name, {rec['ambiguous_names']} names left ambiguous: "
                   "load/drug_merges.csv)")
+    cov = load.get("sources", {}).get("expression_coverage")
+    if cov:
+        md.append(f"- coverage of the {cov['compounds']} profiled compounds: {cov['matched_to_a_source_drug']} matched to a "
+                  f"source drug, {cov['with_targets']} with targets in the graph"
+                  + (f", {structures.get('parsed')} with a structure" if structures else ""))
     match = load.get("sources", {}).get("perturbagen_matching")
     if match:
         md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
@@ -123,6 +128,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     figures: list[tuple[str, bytes]] = []
     final = metrics[metrics["stage"] == "final"]
     from kgexpr.evaluate import headline_column
+    from kgexpr.features.design import CONTROL_SUFFIX
     from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MODEL
 
     headline = headline_column(metrics)
@@ -136,6 +142,8 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         pairs = pairs_split[pairs_split["reference"] == "baseline"] if "reference" in pairs_split else pairs_split
         vs_ref = (pairs_split[pairs_split["reference"] == REFERENCE_MODEL] if "reference" in pairs_split
                   else pairs_split.iloc[:0])
+        vs_ctrl = (pairs_split[pairs_split["reference"].astype(str).str.endswith(CONTROL_SUFFIX)]
+                   if "reference" in pairs_split else pairs_split.iloc[:0])
         scaled = df.pivot(index="entrez_id", columns="model", values="r2") if scaled_units else None
         head = ("| model | median R² | mean R² | best on genes | beats the reference forest on genes |"
                 + (" median R², scaled units |" if scaled is not None else ""))
@@ -163,7 +171,12 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
             md += ["", f"The last column is on the {load.get('scaling')}-scaled targets the models learnt from."]
         md += signature_lines(A.EVALUATION_SUMMARY.read_if_exists(ev, {}).get(split, {}), list(wide.columns))
         md += ["", *[f"- {line}" for line in verdict_lines(pairs)],
-               *[f"- {line}" for line in verdict_lines(vs_ref, "the reference forest")], ""]
+               *[f"- {line}" for line in verdict_lines(vs_ref, "the reference forest")],
+               *[f"- {line}" for line in verdict_lines(vs_ctrl, "its permuted-graph control")], ""]
+        if len(vs_ctrl):
+            md += ["A graph model's gain over the baseline counts only where it also beats its control: the same model "
+                   "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "
+                   "stack those).", ""]
         figures += [
             (f"{split}: best model per gene (paper Fig. 2)", plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: wins")),
             (f"{split}: pairwise vs baseline (paper Fig. 3)", plots.pairwise_bar(pairs, f"{split} split: vs baseline")),

@@ -102,9 +102,10 @@ def read_drugbank(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """dhimmel/drugbank ``proteins.tsv`` + ``drugbank-slim.tsv`` → (drugs, drug_targets).
 
-    Keeps category "target" in organism "Human" and drugs listed in the slim table (the others
-    have no name or InChIKey to match LINCS by); with ``gene_ids`` Entrez ids unknown to the
-    map are dropped (DrugBank 4 ids can be retired).  drugs has drug_id (DBxxxxx), name,
+    Keeps category "target" in organism "Human"; every drug with such a target is a drug, named
+    by the slim table where it lists it (name and InChIKey to match LINCS by) and by its id
+    alone otherwise; with ``gene_ids`` Entrez ids unknown to the map are dropped (DrugBank 4
+    ids can be retired).  drugs has drug_id (DBxxxxx), name,
     pert_ids "", inchikey (without the "InChIKey=" prefix).
     """
     proteins_path, slim_path = Path(proteins_path), Path(slim_path)
@@ -127,7 +128,12 @@ def read_drugbank(
     prot = prot[keep]
     ids = to_int(prot["entrez_gene_id"], proteins_path, "entrez_gene_id")
     targets = pd.DataFrame({"drug_id": prot["drugbank_id"].to_numpy(), "entrez_id": ids.to_numpy()})
-    targets = targets[targets["drug_id"].isin(drugs["drug_id"])]
+    # a drug with human targets but no slim row (no name or InChIKey there) is still a drug: its id names it,
+    # and the expression data can link it by that id (consensus signatures are keyed by DrugBank id)
+    unlisted = sorted(set(targets["drug_id"]) - set(drugs["drug_id"]))
+    if unlisted:
+        drugs = pd.concat([drugs, pd.DataFrame({"drug_id": unlisted, "name": "", "pert_ids": "", "inchikey": ""})],
+                          ignore_index=True)
     if gene_ids is not None:
         targets = targets[[i in gene_ids for i in targets["entrez_id"]]]
     targets["source"] = "drugbank"

@@ -26,12 +26,14 @@ def params(s: Settings) -> dict:
 
 def run(ctx: StageContext) -> None:
     from kgexpr.evaluate import top_associations
+    from kgexpr.features.design import is_control
 
     s = ctx.settings
     results = A.train_results(ctx.needs[A.TRAIN].path)
     split = "random" if "random" in results else next(iter(results))
     frames = [top_associations(r.importances, r.genes, s.top_k).assign(feature_set=model)
-              for model, r in results[split].items() if r.importances.shape[1]]  # comparators learn no associations
+              for model, r in results[split].items()
+              if r.importances.shape[1] and not is_control(model)]  # comparators and controls: no associations
     assoc = pd.concat(frames, ignore_index=True)
     genes = ctx.read(A.TARGET_GENES)
     symbol = dict(zip(genes["entrez_id"], genes["symbol"]))

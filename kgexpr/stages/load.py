@@ -207,6 +207,10 @@ def run(ctx: StageContext) -> None:
                   f"{rec['joined_by_inchikey']} by InChIKey, {rec['joined_by_name']} by name; {rec['ambiguous_names']} "
                   f"names left ambiguous; see {A.DRUG_MERGES.filename}); {grec['symbols_from_ncbi']} gene symbols from "
                   f"NCBI, {len(grec['shared_symbols_settled'])} shared symbols settled, {grec['named_loc']} genes named LOC<id>")
+    cov = kg.report.get("expression_coverage")
+    if cov:
+        console.print(f"load: coverage of the {cov['compounds']} compounds: {cov['matched_to_a_source_drug']} matched to "
+                      f"a source drug, {cov['with_targets']} with targets in the graph, {chem['parsed']} with a structure")
     console.print(f"load: {es.name}: {summary['samples']} of {loaded.file_signatures} signatures x "
                   f"{summary['genes']} genes ({where}; scaling {scaling}); graph {counts}")
 
@@ -231,7 +235,7 @@ def still_valid(ctx: StageContext, done) -> str | None:
 
 
 STAGE = StageSpec(
-    name=A.LOAD, needs=(), version=4, params=params, prepare=prepare, run=run, uses_backend=True,
+    name=A.LOAD, needs=(), version=5, params=params, prepare=prepare, run=run, uses_backend=True,
     still_valid=still_valid,
     description="parse KEGG / drug targets / cell-line mutations / LINCS, build the graph",
 )

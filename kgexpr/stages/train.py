@@ -29,7 +29,8 @@ def params(s: Settings) -> dict:
         "n_genes": s.n_genes, "include_genes": list(s.include_genes), "features": list(s.features),
         "splits": list(s.splits), "folds": s.folds, "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
         "learner_params": key_params(est), "targets_per_model": per_model,
-        "permute_features": s.permute_features, "target_clip": s.target_clip, "reference": {**REFERENCE_FOREST, "max_rows_per_tree": REFERENCE_MAX_ROWS},
+        "permute_features": s.permute_features, "graph_control": s.graph_control and not s.permute_features,
+        "target_clip": s.target_clip, "reference": {**REFERENCE_FOREST, "max_rows_per_tree": REFERENCE_MAX_ROWS},
         "nearest_structure_k": NEAREST_K,
     }
 
@@ -51,9 +52,10 @@ def target_genes_for(ctx: StageContext):
                         strict=s.include_genes != Settings.default("include_genes"))
 
 
-def designs_for(ctx: StageContext, target_genes):
-    """Samples and the designs (baseline + one per feature set) from the load and features artifacts."""
-    from kgexpr.features.design import build_designs
+def designs_for(ctx: StageContext, target_genes, controls: bool = False):
+    """Samples and the designs (baseline + one per feature set) from the load and features artifacts; with
+    ``controls``, also each feature set's design on graph features permuted across drugs (``<name>-permuted``)."""
+    from kgexpr.features.design import BASELINE, build_designs, control_of
 
     samples = ctx.read(A.SAMPLES)
     kinds = ctx.read(A.FEATURE_KINDS)
@@ -63,6 +65,12 @@ def designs_for(ctx: StageContext, target_genes):
         ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"],
         permute_seed=ctx.settings.seed if ctx.settings.permute_features else None,
     )
+    if controls and not ctx.settings.permute_features:
+        permuted = build_designs(
+            samples, ctx.read_if_exists(A.DESCRIPTORS), ctx.read(A.PERT_TO_DRUG).set_index("pert_id")["drug_id"],
+            ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"], permute_seed=ctx.settings.seed,
+        )
+        designs.update({control_of(name): d for name, d in permuted.items() if name != BASELINE})
     return samples, designs
 
 
@@ -141,7 +149,7 @@ def run(ctx: StageContext) -> None:
     estimator, per_model = learner_setup(s)
     target_genes = target_genes_for(ctx)
     Y = ctx.read(A.EXPRESSION_SCALED)[target_genes["entrez_id"].to_numpy()].to_numpy(np.float64)
-    samples, designs = designs_for(ctx, target_genes)
+    samples, designs = designs_for(ctx, target_genes, controls=s.graph_control)
     splits, n_folds = resolved_splits(s, samples)
     folds = {split: split_folds(samples, split, s.test_size, s.seed, n_folds) for split in splits}
     models = list(designs)
@@ -155,6 +163,8 @@ def run(ctx: StageContext) -> None:
         f"{s.target_clip:g} robust sd per fold" + ("" if s.target_clip else " (off)")
         + f"; and the reference forest ({REFERENCE_MODEL}) on the baseline design"
         + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.permute_features else "")
+        + ("; each graph model also on permuted graph features (its control)"
+           if s.graph_control and not s.permute_features else "")
     )
     partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
     kept = len(list(partial.glob("*.npz"))) + len(list((partial / "blocks").glob("*.npz")))

