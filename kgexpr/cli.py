@@ -125,7 +125,8 @@ def model_options(fn):
         click.option("--graph-control/--no-graph-control", "graph_control", default=D("graph_control"),
                      show_default=True,
                      help="Also train each graph model, and stack them, on graph features permuted across drugs "
-                          "(<model>-permuted): a graph model's gain counts only where it beats its own control."),
+                          "(<model>-permuted): a graph model's gain counts only where it beats its own control. "
+                          "Doubles the graph models' training."),
         click.option("--write-features", is_flag=True,
                      help="Neo4j: also write each embedding (deepwalk, node2vec, fastrp, laplacian, lle) into the "
                           "graph as a node property <method>_<key>; (:KgexprFeatures) nodes list them."),
@@ -191,7 +192,7 @@ def settings_from(kw: dict) -> Settings:
             descriptors=kw["descriptors"], fingerprint_bits=kw["fingerprint_bits"],
             fingerprint_radius=kw["fingerprint_radius"], folds=kw.get("folds"),
             permute_features=kw.get("permute_features", False), deploy=not kw.get("no_deploy", False),
-            graph_control=kw.get("graph_control", True),
+            graph_control=kw.get("graph_control", False),
             write_features=kw.get("write_features", False),
         )
     if "top" in kw:

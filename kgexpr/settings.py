@@ -58,7 +58,7 @@ class Settings:
     folds: int | None = None  # None: DEFAULT_FOLDS for cv; given with per-dose data, adds cv to auto
     test_size: float = 0.25
     permute_features: bool = False  # negative control: graph feature rows shuffled across drugs
-    graph_control: bool = True  # also train every graph model on permuted graph features, scored beside it
+    graph_control: bool = False  # also train every graph model on permuted graph features, scored beside it
     write_features: bool = False  # neo4j: embeddings also written as node properties <method>_<key>
     deploy: bool = True  # also fit every model on all samples, for kgexpr predict
     learner: str = "rf-projected-adaptive"  # learners.DEFAULT_LEARNER (tests/test_settings.py checks they agree)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 # a forest learner: on these 72 training rows the default's boosted stage 2 has no fold big enough to split
 # (20 rows a leaf), so it keeps stage 1's predictions and learns no gene->gene associations to write back
 ARGS = ["--genes", "6", "--trees", "12", "--features", "cn,lpi,entropy,laplacian,lle,deepwalk,node2vec,fastrp", "--n-jobs", "2",
-        "--learner", "rf-projected"]
+        "--learner", "rf-projected", "--graph-control"]
 
 
 @pytest.fixture(scope="module")

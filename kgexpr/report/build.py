@@ -177,6 +177,9 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
             md += ["A graph model's gain over the baseline counts only where it also beats its control: the same model "
                    "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "
                    "stack those).", ""]
+        elif len(pairs) and not t_info.get("permute_features"):
+            md += ["**No permuted-graph controls in this run**: a graph model's gain over the baseline is not yet "
+                   "tested against the same model on permuted graph features (`kgexpr run --graph-control`).", ""]
         figures += [
             (f"{split}: best model per gene (paper Fig. 2)", plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: wins")),
             (f"{split}: pairwise vs baseline (paper Fig. 3)", plots.pairwise_bar(pairs, f"{split} split: vs baseline")),
