@@ -22,8 +22,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from kgexpr.learn.projected_forest import validate_data
 
-#: penalties tried per gene (on standardised inputs); the largest leaves a gene's stage-1 prediction as it is
-RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-1, 7, 17))
 
 
 class StandardizedRidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
