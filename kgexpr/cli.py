@@ -289,18 +289,13 @@ def train_cmd(**kw):
 
 @_stage_command(A.EVALUATE, "Score every model per gene, stack, and compare with the baseline (after train).")
 def evaluate_cmd(**kw):
-    import pandas as pd
-
-    from kgexpr.report.build import verdict_lines
+    from kgexpr.report.build import against_labels, verdict_lines
 
     st = _run_one(A.EVALUATE, kw)
     pairs = A.PAIRWISE.read(st.path)
     for split, df in pairs.groupby("split", sort=False):
         click.echo(f"[{split} split]")
-        against = df["reference"] if "reference" in df else pd.Series("baseline", index=df.index)
-        for ref, part in df.groupby(against, sort=False):
-            label = ("baseline" if ref == "baseline" else "its permuted-graph control" if str(ref).endswith("-permuted")
-                     else "the reference forest")
+        for label, part in df.groupby(against_labels(df), sort=False):
             for line in verdict_lines(part, label):
                 click.echo(f"  {line}")
 

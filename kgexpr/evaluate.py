@@ -280,14 +280,14 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
 
 def signature_summary(sig: pd.DataFrame, order: list[str]) -> dict:
     """The field's metrics of one split: median per-signature Pearson, mean precision@k, and both by similarity bin."""
+    def per_model(values: pd.Series) -> dict:
+        return values.reindex(order).dropna().round(4).to_dict()
+
     by_model = sig.groupby("model")
-    med = lambda col: by_model[col].median().reindex(order).dropna().round(4).to_dict()  # noqa: E731
-    mean = lambda col: by_model[col].mean().reindex(order).dropna().round(4).to_dict()  # noqa: E731
-    bins = {}
-    for label, part in sig.groupby("similarity_bin", sort=True):
-        g = part.groupby("model")
-        bins[str(label)] = {"compounds": int(part["sample"].nunique()),
-                            "median_signature_pearson": g["pearson"].median().reindex(order).dropna().round(4).to_dict()}
-    return {"k": int(sig["k"].iloc[0]) if len(sig) else 0, "median_signature_pearson": med("pearson"),
-            "precision_up_at_k": mean("precision_up"), "precision_down_at_k": mean("precision_down"),
-            "by_similarity": bins}
+    bins = {str(label): {"compounds": int(part["sample"].nunique()),
+                         "median_signature_pearson": per_model(part.groupby("model")["pearson"].median())}
+            for label, part in sig.groupby("similarity_bin", sort=True)}
+    return {"k": int(sig["k"].iloc[0]) if len(sig) else 0,
+            "median_signature_pearson": per_model(by_model["pearson"].median()),
+            "precision_up_at_k": per_model(by_model["precision_up"].mean()),
+            "precision_down_at_k": per_model(by_model["precision_down"].mean()), "by_similarity": bins}

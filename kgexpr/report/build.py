@@ -34,6 +34,21 @@ def verdict_lines(pairs: pd.DataFrame, against: str = "baseline") -> list[str]:
     ]
 
 
+#: what a row of pairwise_vs_baseline.csv tests a model against, by its ``reference`` column
+AGAINST = ("baseline", "the reference forest", "its permuted-graph control")
+
+
+def against_labels(pairs: pd.DataFrame) -> pd.Series:
+    """Each pairwise row's label from :data:`AGAINST` (files from before the reference column: the baseline)."""
+    from kgexpr.features.design import is_control
+    from kgexpr.learn.learners import REFERENCE_MODEL
+
+    if "reference" not in pairs:
+        return pd.Series(AGAINST[0], index=pairs.index)
+    ref = pairs["reference"].astype(str)
+    return ref.map(lambda r: AGAINST[2] if is_control(r) else AGAINST[1] if r == REFERENCE_MODEL else AGAINST[0])
+
+
 def signature_lines(summary: dict, order: list[str]) -> list[str]:
     """The field's metrics of one split (per-signature Pearson, precision@k) and Pearson by similarity to training."""
     pearson = summary.get("median_signature_pearson")
@@ -70,6 +85,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     metrics = A.METRICS.read(ev)
     pairs_all = A.PAIRWISE.read(ev)
     wins_all = A.WINS.read(ev)
+    summary_all = A.EVALUATION_SUMMARY.read_if_exists(ev, {})
     assoc = A.ASSOCIATIONS.read_if_exists(root / A.EXPLAIN, pd.DataFrame())
 
     demo = bool(load.get("demo"))
@@ -128,22 +144,20 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     figures: list[tuple[str, bytes]] = []
     final = metrics[metrics["stage"] == "final"]
     from kgexpr.evaluate import headline_column
-    from kgexpr.features.design import CONTROL_SUFFIX
     from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MODEL
 
     headline = headline_column(metrics)
     scaled_units = load.get("scaling", "minmax") not in ("minmax", "none") and headline != "r2"
     for split, df in final.groupby("split", sort=False):
         wide = df.pivot(index="entrez_id", columns="model", values=headline)
-        order = list(dict.fromkeys(wins_all.loc[wins_all["split"] == split, "model"]))
+        # the evaluation's order (controls last); wins list the real models only
+        order = list(summary_all.get(split, {}).get("median_r2")
+                     or dict.fromkeys(wins_all.loc[wins_all["split"] == split, "model"]))
         wide = wide[[m for m in order if m in wide.columns]]
         wins = wins_all[wins_all["split"] == split].set_index("model")["wins"]
         pairs_split = pairs_all[pairs_all["split"] == split]
-        pairs = pairs_split[pairs_split["reference"] == "baseline"] if "reference" in pairs_split else pairs_split
-        vs_ref = (pairs_split[pairs_split["reference"] == REFERENCE_MODEL] if "reference" in pairs_split
-                  else pairs_split.iloc[:0])
-        vs_ctrl = (pairs_split[pairs_split["reference"].astype(str).str.endswith(CONTROL_SUFFIX)]
-                   if "reference" in pairs_split else pairs_split.iloc[:0])
+        against = against_labels(pairs_split)
+        pairs, vs_ref, vs_ctrl = (pairs_split[against == label] for label in AGAINST)
         scaled = df.pivot(index="entrez_id", columns="model", values="r2") if scaled_units else None
         head = ("| model | median R² | mean R² | best on genes | beats the reference forest on genes |"
                 + (" median R², scaled units |" if scaled is not None else ""))
@@ -169,10 +183,10 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
                           f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
         if scaled is not None:
             md += ["", f"The last column is on the {load.get('scaling')}-scaled targets the models learnt from."]
-        md += signature_lines(A.EVALUATION_SUMMARY.read_if_exists(ev, {}).get(split, {}), list(wide.columns))
+        md += signature_lines(summary_all.get(split, {}), list(wide.columns))
         md += ["", *[f"- {line}" for line in verdict_lines(pairs)],
-               *[f"- {line}" for line in verdict_lines(vs_ref, "the reference forest")],
-               *[f"- {line}" for line in verdict_lines(vs_ctrl, "its permuted-graph control")], ""]
+               *[f"- {line}" for line in verdict_lines(vs_ref, AGAINST[1])],
+               *[f"- {line}" for line in verdict_lines(vs_ctrl, AGAINST[2])], ""]
         if len(vs_ctrl):
             md += ["A graph model's gain over the baseline counts only where it also beats its control: the same model "
                    "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "

@@ -45,6 +45,7 @@ def run(ctx: StageContext) -> None:
     from kgexpr.evaluate import stack_weights
     from kgexpr.features.design import BASELINE
     from kgexpr.learn.engine import StageInputs, fit_two_stages, stage_plan
+    from kgexpr.learn.scaling import clip_targets
     from kgexpr.stages.train import as_inputs, designs_for, learner_setup
 
     s = ctx.settings
@@ -57,8 +58,6 @@ def run(ctx: StageContext) -> None:
     estimator, per_model = learner_setup(s)
     plan = stage_plan(estimator)
     genes = ctx.read(A.TARGET_GENES)
-    from kgexpr.learn.scaling import clip_targets
-
     Y = clip_targets(ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64), s.target_clip)
     samples, designs = designs_for(ctx, genes)
     kinds = ctx.read(A.FEATURE_KINDS)

@@ -60,16 +60,11 @@ def designs_for(ctx: StageContext, target_genes, controls: bool = False):
     samples = ctx.read(A.SAMPLES)
     kinds = ctx.read(A.FEATURE_KINDS)
     tables = {name: (kinds[name], ctx.read(A.feature_table(name))) for name in ctx.settings.features}
-    designs = build_designs(
-        samples, ctx.read_if_exists(A.DESCRIPTORS), ctx.read(A.PERT_TO_DRUG).set_index("pert_id")["drug_id"],
-        ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"],
-        permute_seed=ctx.settings.seed if ctx.settings.permute_features else None,
-    )
+    inputs = (samples, ctx.read_if_exists(A.DESCRIPTORS), ctx.read(A.PERT_TO_DRUG).set_index("pert_id")["drug_id"],
+              ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"])
+    designs = build_designs(*inputs, permute_seed=ctx.settings.seed if ctx.settings.permute_features else None)
     if controls and not ctx.settings.permute_features:
-        permuted = build_designs(
-            samples, ctx.read_if_exists(A.DESCRIPTORS), ctx.read(A.PERT_TO_DRUG).set_index("pert_id")["drug_id"],
-            ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"], permute_seed=ctx.settings.seed,
-        )
+        permuted = build_designs(*inputs, permute_seed=ctx.settings.seed)
         designs.update({control_of(name): d for name, d in permuted.items() if name != BASELINE})
     return samples, designs
 
@@ -97,41 +92,38 @@ def _merge_folds(parts: list[A.TrainResult]) -> A.TrainResult:
     )
 
 
-def fit_reference(X: np.ndarray, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, target_clip: float, seed: int,
-                  n_jobs: int, genes: np.ndarray) -> A.TrainResult:
-    """The reference forest on one fold (one stage: its test predictions stand for both stages')."""
-    from kgexpr.learn.learners import reference_forest
-    from kgexpr.learn.scaling import clip_targets
+def _one_stage_result(genes, tr, te, y_train, y_test, pred, held_out, n_features: int,
+                      similarity=None) -> A.TrainResult:
+    """A comparator's fold: one stage, whose predictions stand for both stages'; no importances."""
+    return A.TrainResult(genes=genes, train_index=tr, test_index=te, y_train=y_train, y_test=y_test,
+                         stage1_test=pred, stage2_test=pred, stage1_oob=held_out, stage2_oob=held_out,
+                         importances=np.empty((len(genes), 0)), n_features=np.array([n_features]),
+                         test_similarity=similarity)
 
-    y_train = clip_targets(Y[tr], target_clip)
+
+def fit_reference(X: np.ndarray, y_train: np.ndarray, y_test: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int,
+                  n_jobs: int, genes: np.ndarray) -> A.TrainResult:
+    """The reference forest on one fold's (clipped) training targets."""
+    from kgexpr.learn.learners import reference_forest
+
     forest = reference_forest(seed, n_jobs, len(tr)).fit(X[tr], y_train).set_params(n_jobs=1)  # one summation order
     pred = np.asarray(forest.predict(X[te]), dtype=np.float64).reshape(len(te), -1)
     oob = np.asarray(forest.oob_prediction_, dtype=np.float64).reshape(len(tr), -1)
     oob = np.where(np.isfinite(oob), oob, y_train.mean(axis=0))  # rows never out of bag (tiny forests)
-    return A.TrainResult(genes=genes, train_index=tr, test_index=te, y_train=y_train, y_test=Y[te],
-                         stage1_test=pred, stage2_test=pred, stage1_oob=oob, stage2_oob=oob,
-                         importances=np.empty((len(genes), 0)), n_features=np.array([X.shape[1]]))
+    return _one_stage_result(genes, tr, te, y_train, y_test, pred, oob, X.shape[1])
 
 
-def fit_naive(design, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, target_clip: float,
+def fit_naive(fp, y_train: np.ndarray, y_test: np.ndarray, tr: np.ndarray, te: np.ndarray,
               genes: np.ndarray) -> dict[str, A.TrainResult]:
-    """The training-mean signature and the nearest compounds by structure on one fold (one stage each)."""
-    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL, fingerprints, mean_signature, nearest_structure
-    from kgexpr.learn.scaling import clip_targets
+    """The training-mean signature and, given fingerprints ``fp`` (bits, has_structure), the nearest compounds by
+    structure on one fold's (clipped) training targets."""
+    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL, mean_signature, nearest_structure
 
-    y_train = clip_targets(Y[tr], target_clip)
-
-    def result(pred, held_out, similarity=None):
-        return A.TrainResult(genes=genes, train_index=tr, test_index=te, y_train=y_train, y_test=Y[te],
-                             stage1_test=pred, stage2_test=pred, stage1_oob=held_out, stage2_oob=held_out,
-                             importances=np.empty((len(genes), 0)), n_features=np.array([0]),
-                             test_similarity=similarity)
-
-    out = {MEAN_MODEL: result(*mean_signature(y_train, len(te)))}
-    fp = fingerprints(design.X.to_numpy(), design.X.columns)
+    out = {MEAN_MODEL: _one_stage_result(genes, tr, te, y_train, y_test, *mean_signature(y_train, len(te)), 0)}
     if fp is not None:
         F, has = fp
-        out[NEAREST_MODEL] = result(*nearest_structure(F[tr], has[tr], F[te], has[te], y_train))
+        pred, held_out, similarity = nearest_structure(F[tr], has[tr], F[te], has[te], y_train)
+        out[NEAREST_MODEL] = _one_stage_result(genes, tr, te, y_train, y_test, pred, held_out, 0, similarity)
     return out
 
 
@@ -140,7 +132,7 @@ def run(ctx: StageContext) -> None:
     from kgexpr.learn.checkpoint import NpzBlockStore
     from kgexpr.learn.engine import StageInputs, fit_two_stages
     from kgexpr.learn.learners import REFERENCE_MODEL, learner_description
-    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL
+    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL, fingerprints
     from kgexpr.learn.parallel import dask_backend
     from kgexpr.learn.scaling import clip_targets
     from kgexpr.learn.splits import split_folds
@@ -155,6 +147,8 @@ def run(ctx: StageContext) -> None:
     models = list(designs)
     m = len(target_genes)
     entrez = target_genes["entrez_id"].to_numpy()
+    fp = fingerprints(designs[BASELINE].X.to_numpy(), designs[BASELINE].X.columns)  # None: no ECFP bits
+    comparators = [REFERENCE_MODEL, MEAN_MODEL] + ([NEAREST_MODEL] if fp is not None else [])
     n_fits = sum(len(f) for f in folds.values())
     console.print(
         f"train: {m} genes x {len(models)} models x {n_fits} fits ({', '.join(f'{k}: {len(v)} fold(s)' for k, v in folds.items())}), "
@@ -172,13 +166,17 @@ def run(ctx: StageContext) -> None:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
     t_fit = time.time()
     with dask_backend(s.dask), bar("train (gene fits)", n_fits * (len(models) * 2 + 1) * m) as advance:
+        # each fold's training targets, clipped once on its own rows, for every model of the fold
+        y_fit = {(split, k): clip_targets(Y[tr], s.target_clip)
+                 for split, split_fold_list in folds.items() for k, (tr, _) in enumerate(split_fold_list)}
         X_base = as_inputs(designs[BASELINE])[0]
-        for split, split_fold_list in folds.items():  # the reference first: seconds per fold
+        for split, split_fold_list in folds.items():  # the comparators first: seconds per fold
             for k, (tr, te) in enumerate(split_fold_list):
                 done = A.train_fold_result(split, REFERENCE_MODEL, k)
                 if not done.exists(partial):
-                    fit_reference(X_base, Y, tr, te, s.target_clip, s.seed, s.n_jobs, entrez).save(done.path(partial))
-                for name, result in fit_naive(designs[BASELINE], Y, tr, te, s.target_clip, entrez).items():
+                    fit_reference(X_base, y_fit[split, k], Y[te], tr, te, s.seed, s.n_jobs, entrez).save(
+                        done.path(partial))
+                for name, result in fit_naive(fp, y_fit[split, k], Y[te], tr, te, entrez).items():
                     result.save(A.train_fold_result(split, name, k).path(partial))
                 advance(m)
         del X_base
@@ -204,7 +202,7 @@ def run(ctx: StageContext) -> None:
                     arrays[name] = as_inputs(designs[name])
                 X, Xt = arrays[name]
                 store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
-                problems[tag[split, k, name]] = StageInputs(X[tr], clip_targets(Y[tr], s.target_clip), X[te], None if Xt is None else Xt[tr],
+                problems[tag[split, k, name]] = StageInputs(X[tr], y_fit[split, k], X[te], None if Xt is None else Xt[tr],
                                                             None if Xt is None else Xt[te], store=store,
                                                             n_conditions=designs[name].n_conditions)
             del arrays
@@ -224,8 +222,6 @@ def run(ctx: StageContext) -> None:
                 ).save(A.train_fold_result(split, name, k).path(partial))
                 stores[key].clear()
                 del fitted[key], problems[key]  # free each fit's arrays as soon as it is saved
-    comparators = [REFERENCE_MODEL, MEAN_MODEL] + ([NEAREST_MODEL] if A.train_fold_result(
-        next(iter(folds)), NEAREST_MODEL, 0).exists(partial) else [])
     for split, split_fold_list in folds.items():
         for name in [*models, *comparators]:
             parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
