@@ -88,6 +88,9 @@ def model_options(fn):
         click.option("--descriptors", default=D("descriptors"), show_default=True,
                      help="Drug descriptors of every model (the baseline's only inputs): 'structure' (RDKit Morgan "
                           "fingerprint + physico-chemical descriptors) or 'formula' (element counts)."),
+        click.option("--target-categories", default=_csv(D("target_categories")), show_default=True,
+                     help="DrugBank protein categories that become a drug's TARGETS edges: comma-separated, from "
+                          "target, enzyme, transporter, carrier."),
         click.option("--fingerprint-bits", type=int, default=D("fingerprint_bits"), show_default=True,
                      help="Morgan fingerprint length."),
         click.option("--fingerprint-radius", type=int, default=D("fingerprint_radius"), show_default=True,
@@ -189,7 +192,8 @@ def settings_from(kw: dict) -> Settings:
             splits=_split_names(kw["splits"]), learner=kw["learner"],
             learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
             genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),
-            descriptors=kw["descriptors"], fingerprint_bits=kw["fingerprint_bits"],
+            descriptors=kw["descriptors"], target_categories=_split_names(kw["target_categories"]),
+            fingerprint_bits=kw["fingerprint_bits"],
             fingerprint_radius=kw["fingerprint_radius"], folds=kw.get("folds"),
             permute_features=kw.get("permute_features", False), deploy=not kw.get("no_deploy", False),
             graph_control=kw.get("graph_control", False),

@@ -7,8 +7,10 @@ features from the run's feature tables, or, for a drug of the graph that no sign
 profiled, computed on the run's stored graph with the same method and parameters. A compound
 that is not in the graph at all comes from ``--drugs-file`` (id, smiles, targets) and is
 added to the graph as a Drug node linked to its target genes: the similarity sets (common
-neighbours, local path index, relative entropy) see it exactly as they would a loaded drug;
-embeddings are transductive (fitted to the graph as loaded), so those models refuse it.
+neighbours, local path index, relative entropy, and the mechanism sets targets, propagation,
+signed-propagation with the file's optional action column) see it exactly as they would a loaded
+drug, as does the inductive embedding ``pathways``; the other embeddings are transductive (fitted
+to the graph as loaded), so those models refuse it.
 Predictions come back in the units of the input expression (the target scaling undone).
 """
 
@@ -23,6 +25,7 @@ import pandas as pd
 from kgexpr import artifacts as A
 from kgexpr.errors import InputError, KgexprError, suggest
 from kgexpr.graph.schema import node_id
+from kgexpr.graph.signs import sign_of
 
 #: the evaluation's preferred split for choosing the default model (compound-held-out first)
 _SPLIT_PREFERENCE = ("cv", "drug", "random")
@@ -37,6 +40,7 @@ class Compound:
     source: str  # "expression" | "graph" | "file"
     smiles: str = ""
     targets: list[int] = field(default_factory=list)  # Entrez ids (file compounds)
+    action: str = ""  # the compound's action on its targets (file compounds; "inhibitor", "agonist", ...)
 
 
 @dataclass
@@ -109,7 +113,8 @@ class DeployedRun:
 
 def read_drugs_file(path: str | Path) -> list[Compound]:
     """``--drugs-file``: a TSV/CSV with columns id, smiles, targets (gene symbols or Entrez ids, separated
-    by ',', ';' or '|'); smiles and targets may be empty for a compound already in the graph."""
+    by ',', ';' or '|'), and optionally action (DrugBank's words: inhibitor, agonist, ...: the sign
+    ``signed-propagation`` starts from); smiles and targets may be empty for a compound already in the graph."""
     path = Path(path)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
     try:
@@ -126,7 +131,7 @@ def read_drugs_file(path: str | Path) -> list[Compound]:
             raise InputError(path, "empty id", line=line)
         targets = [t.strip() for t in str(getattr(r, "targets", "") or "").replace(";", ",").replace("|", ",").split(",")]
         out.append(Compound(cid, node_id("Drug", cid), "file", smiles=str(getattr(r, "smiles", "") or "").strip(),
-                            targets=[t for t in targets if t]))
+                            targets=[t for t in targets if t], action=str(getattr(r, "action", "") or "").strip()))
     return out
 
 
@@ -201,8 +206,29 @@ def _with_new_drugs(view, compounds: list[Compound]):
     extra = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + k, n + k))
     A_ = sp.bmat([[view.adjacency, None], [None, sp.csr_matrix((k, k))]], format="csr") + extra
     A_.sort_indices()
+    # the compound's action, when the file states one, signs its edges to its targets (signed-propagation)
+    srows, scols, svals = [], [], []
+    for i, c in enumerate(new):
+        sign = sign_of(c.action)
+        if sign:
+            targets = view.index_of([node_id("Gene", t) for t in c.targets])
+            srows += [n + i] * len(targets)
+            scols += list(targets)
+            svals += [float(sign)] * len(targets)
+    signed = view.signed if view.signed is not None else sp.csr_matrix((n, n))
+    signed = sp.bmat([[signed, None], [None, sp.csr_matrix((k, k))]], format="csr") + sp.csr_matrix(
+        (svals, (srows, scols)), shape=(n + k, n + k))
+    signed.sort_indices()
     return GraphView(sp.csr_matrix(A_), view.nodes.append(pd.Index([c.drug_node for c in new])),
-                     np.concatenate([view.labels, np.array(["Drug"] * k, dtype=view.labels.dtype)]))
+                     np.concatenate([view.labels, np.array(["Drug"] * k, dtype=view.labels.dtype)]),
+                     signed=sp.csr_matrix(signed) if signed.nnz else None)
+
+
+def _inductive(run: DeployedRun) -> list[str]:
+    """The run's feature sets that can place a compound from its targets alone."""
+    from kgexpr.features import get_method
+
+    return [name for name in run.kinds if get_method(name).inductive]
 
 
 def needed_models(model: str, run: DeployedRun) -> list[str]:
@@ -222,13 +248,15 @@ def feature_tables(run: DeployedRun, compounds: list[Compound], models: list[str
     missing = [c for c in compounds if any(c.drug_node not in t.index for _, t in tables.values())]
     if not missing:
         return tables, degrees
-    transductive = [name for name, (kind, _) in tables.items() if kind == "embedding"]
+    from kgexpr.features import get_method
+
+    transductive = [name for name in tables if not get_method(name).inductive]
     outside = [c.id for c in missing if c.source == "file"]
     if outside and transductive:
         raise KgexprError(
             f"{', '.join(outside[:5])}: not in the run's graph, and {', '.join(transductive)} "
             f"{'is an embedding' if len(transductive) == 1 else 'are embeddings'} of the graph as loaded "
-            "(transductive): predict these with --model baseline, cn, lpi or entropy")
+            f"(transductive): predict these with --model baseline or one of {', '.join(_inductive(run))}")
     methods, seed = run.feature_params()
     store = run.store()
     try:
@@ -242,6 +270,8 @@ def feature_tables(run: DeployedRun, compounds: list[Compound], models: list[str
             progress(f"predict: {name} features for {len(todo)} compound(s) without a signature, on the stored graph")
             if kind == "similarity":
                 res = compute_on(name, todo, gene_nodes, view=view, store=None, seed=seed, params=methods[name])
+            elif get_method(name).inductive:  # a row from the node's own edges: nothing of the graph to reproduce
+                res = compute_on(name, todo, None, view=view, store=None, seed=seed, params=methods[name])
             else:  # an embedding of the whole graph: it must reproduce the run's rows to be comparable
                 anchors = [g for g in gene_nodes if g in table.index][:5]
                 res = compute_on(name, todo + anchors, None, view=view, store=store, seed=seed, params=methods[name])

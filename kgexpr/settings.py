@@ -48,6 +48,7 @@ class Settings:
     fingerprint_bits: int = 1024
     fingerprint_radius: int = 2  # 2 = ECFP4
     mutation_cell_lines: str = "lincs"
+    target_categories: tuple[str, ...] = ("target",)  # sources.drug_targets.DRUGBANK_CATEGORIES that become TARGETS
     n_genes: int = 0  # 0: every landmark gene; the paper's protocol models 300 (--genes 300)
     include_genes: tuple[str, ...] = ("TP53",)
     n_trees: int | None = None  # None: the learner's own default (resolved())
@@ -172,6 +173,12 @@ class Settings:
 
         if self.scaling != AUTO and self.scaling not in SCALINGS:
             raise KgexprError(f"--scaling {self.scaling!r}: {suggest(self.scaling, [AUTO, *SCALINGS])}")
+        from kgexpr.sources.drug_targets import DRUGBANK_CATEGORIES
+
+        bad = [c for c in self.target_categories if c not in DRUGBANK_CATEGORIES]
+        if bad or not self.target_categories or len(set(self.target_categories)) != len(self.target_categories):
+            raise KgexprError(f"--target-categories {','.join(self.target_categories)}: name each of "
+                              f"{', '.join(DRUGBANK_CATEGORIES)} at most once (at least one)")
         if not self.target_clip >= 0:
             raise KgexprError(f"--target-clip {self.target_clip}: robust standard deviations, 0 (no clipping) or more")
         if self.max_signatures is not None and self.max_signatures < 1:

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -195,6 +196,21 @@ def test_run_on_consensus_signatures_names_the_set(shared_data, tmp_path):
     assert matched["by_drug_id"] == matched["n_matched"] > 500  # consensus rows are DrugBank ids
     X = pd.read_parquet(out / "load" / "samples.parquet")
     assert X["dose_um"].isna().all()
+
+    # every DrugBank drug with a human target is a Drug node predict accepts, profiled or not
+    from kgexpr.predict import DeployedRun, predict, resolve_compounds
+
+    proteins = pd.read_csv(shared_data / "drugbank-targets" / "proteins.tsv", sep="\t", dtype=str)
+    human = proteins[proteins["category"].str.lower().eq("target") & proteins["organism"].str.lower().eq("human")
+                     & proteins["entrez_gene_id"].notna()]
+    ids = sorted(set(human["drugbank_id"]))
+    assert len(ids) > 4000
+    compounds = resolve_compounds(DeployedRun(out), ids, [], pd.DataFrame({"entrez_id": [], "symbol": []}))
+    assert [c.id for c in compounds] == ids
+    unprofiled = [c.id for c in compounds if c.source == "graph"]
+    assert len(unprofiled) > 3000
+    pred = predict(out, unprofiled[::500], model="cn", progress=lambda *_: None)
+    assert pred.table.shape == (len(unprofiled[::500]), 8) and np.isfinite(pred.table.to_numpy()).all()
 
 
 def test_unknown_expression_set_is_one_error_line(shared_data, tmp_path):

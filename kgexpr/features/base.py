@@ -25,7 +25,8 @@ class FeatureMethod:
 
     ``compute(graph, rows, panel, seed=..., **params)``:
     - similarity methods return a DataFrame indexed by ``rows`` with one column per ``panel`` node;
-    - embedding methods ignore ``panel`` and return ``rows`` x ``dim`` (columns "d0".."d{dim-1}").
+    - embedding methods ignore ``panel`` and return ``rows`` x ``dim`` (columns "d0".."d{dim-1}"; an
+      inductive one may name its columns, e.g. ``pathways`` by KEGG pathway id).
     """
 
     name: str
@@ -33,14 +34,18 @@ class FeatureMethod:
     compute: Callable[..., pd.DataFrame]
     defaults: dict = field(default_factory=dict)
     description: str = ""
+    #: an embedding whose row for a node depends only on that node's own edges (not on the whole graph
+    #: as loaded), so a compound outside the run's graph can be placed in it from its targets alone
+    inductive: bool = False
 
 
 REGISTRY: dict[str, FeatureMethod] = {}
 
-_ORDER = ["cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "targets", "propagation"]
+_ORDER = ["cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "targets", "pathways", "propagation",
+          "signed-propagation"]
 
 
-def register(name: str, kind: Kind, description: str = ""):
+def register(name: str, kind: Kind, description: str = "", inductive: bool = False):
     """Register ``fn``; its tunable parameters and defaults are its keyword-only arguments (bar ``seed``)."""
 
     def deco(fn):
@@ -51,7 +56,8 @@ def register(name: str, kind: Kind, description: str = ""):
             for k, p in inspect.signature(fn).parameters.items()
             if p.kind is p.KEYWORD_ONLY and k != "seed"
         }
-        REGISTRY[name] = FeatureMethod(name=name, kind=kind, compute=fn, defaults=defaults, description=description)
+        REGISTRY[name] = FeatureMethod(name=name, kind=kind, compute=fn, defaults=defaults, description=description,
+                                       inductive=inductive or kind == "similarity")
         return fn
 
     return deco

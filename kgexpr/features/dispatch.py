@@ -62,6 +62,14 @@ PYTHON = Implementation(
         view, name, rows, panel, seed, **params),
 )
 
+NEO4J_GDS_PROPAGATION = Implementation(
+    "neo4j-gds",
+    can_run=in_database.has_gds,
+    compute=lambda view, store, name, rows, panel, seed, params: in_database.gds_propagation(
+        store, view, rows, panel, params),
+    why_not=in_database.no_gds_note,
+)
+
 #: per method, its implementations in order of preference (Python last)
 ENGINES: dict[str, tuple[Implementation, ...]] = {
     "cn": (NEO4J_CYPHER, PYTHON),
@@ -72,6 +80,7 @@ ENGINES: dict[str, tuple[Implementation, ...]] = {
     "deepwalk": (NEO4J_GDS, PYTHON),
     "node2vec": (NEO4J_GDS, PYTHON),
     "fastrp": (NEO4J_GDS, PYTHON),
+    "propagation": (NEO4J_GDS_PROPAGATION, PYTHON),
 }
 
 

@@ -16,8 +16,11 @@ GDS projection
     seeds them by the graph's content: two loads of the same graph in any order give the same
     embeddings. The projection is named ``kgexpr-<first 16 hex of the graph hash>``, made once per
     connection (the three GDS methods share it) and dropped when the store closes, at the end of
-    the features stage. The only Cypher not in ``cypher/`` is what the ``graphdatascience`` client
-    generates for its own calls (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.graph.*``).
+    the features stage. ``propagation`` walks a second projection of the same kind, genes and
+    their INTERACTS relations only (``kgexpr-genes-<hash>``), with ``gds.pageRank`` seeded at each
+    drug's targets. The only Cypher not in ``cypher/`` is what the ``graphdatascience`` client
+    generates for its own calls (``gds.fastRP.stream`` / ``gds.node2vec.stream`` / ``gds.pageRank.stream``
+    / ``gds.graph.*``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from kgexpr.graph.cypher import load_query
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS
 from kgexpr.graph.view import graph_hash
 
-__all__ = ["CYPHER_QUERIES", "GDS_METHODS", "is_neo4j", "has_gds", "no_gds_note", "cypher_similarity", "gds_embedding"]
+__all__ = ["CYPHER_QUERIES", "GDS_METHODS", "is_neo4j", "has_gds", "no_gds_note", "cypher_similarity", "gds_embedding",
+           "gds_propagation"]
 
 #: similarity methods computed in Cypher -> query name
 CYPHER_QUERIES = {"cn": "features/common_neighbours", "lpi": "features/local_path_index"}
@@ -94,29 +98,79 @@ def cypher_similarity(store, name: str, rows: list[str], panel: list[str] | None
     return pd.DataFrame(np.ascontiguousarray(S[np.ix_(ri, pj)]), index=pd.Index(rows), columns=pd.Index(panel_ids))
 
 
-def projection_name(view) -> str:
-    """The GDS graph a run's embeddings use: named by the graph's content, so equal names hold equal graphs."""
-    return f"kgexpr-{graph_hash(view)[:16]}"
+def projection_name(view, part: str = "") -> str:
+    """The GDS graph a run's methods use: named by the graph's content, so equal names hold equal graphs."""
+    return f"kgexpr-{part + '-' if part else ''}{graph_hash(view)[:16]}"
 
 
-def knowledge_projection(store, view):
-    """The knowledge graph in GDS, projected once per connection and dropped when the store closes."""
+def _projection(store, view, part: str, members, labels, rel_types):
+    """A subgraph of the knowledge graph in GDS (nodes ``members``, positions in the view, ranked in that order),
+    projected once per connection and dropped when the store closes."""
     gds = store.gds()
-    name = projection_name(view)
+    name = projection_name(view, part)
+    what = f"projecting the {part or 'knowledge'} graph into GDS as {name}"
 
     def project():
-        with store.errors(f"projecting the knowledge graph into GDS as {name}"):
+        with store.errors(what):
             if gds.graph.exists(name):  # same name, same content: left by a run that did not close
                 return gds.graph.get(name)
-        eid = store.resolve_nodes(list(view.nodes))
-        rank = {eid[n]: i for i, n in enumerate(view.nodes)}  # the view's order: content, not load history
-        with store.errors(f"projecting the knowledge graph into GDS as {name}"):
+        ids = list(view.nodes[members])
+        eid = store.resolve_nodes(ids)
+        rank = {eid[n]: i for i, n in enumerate(ids)}  # the view's order: content, not load history
+        with store.errors(what):
             return gds.graph.project.cypher(
                 load_query("gds/project_knowledge_graph"), graph_name=name,
-                labels=list(NODE_KEYS), rel_types=list(KNOWLEDGE_TYPES), rank=rank,
+                labels=list(labels), rel_types=list(rel_types), rank=rank,
             ).graph
 
     return store.projection(name, project)
+
+
+def knowledge_projection(store, view):
+    """The whole knowledge graph (the embeddings' input)."""
+    return _projection(store, view, "", np.arange(len(view.nodes)), NODE_KEYS, KNOWLEDGE_TYPES)
+
+
+def gene_projection(store, view):
+    """Genes and their KEGG relations only: the graph propagation walks (ranks: positions among the view's genes)."""
+    genes = np.flatnonzero(view.labels == "Gene")
+    return _projection(store, view, "genes", genes, ("Gene",), ("INTERACTS",))
+
+
+def gds_propagation(store, view, rows: list[str], panel: list[str] | None, params: dict) -> pd.DataFrame:
+    """``propagation`` as GDS personalised PageRank, one run per row seeded at its target genes.
+
+    GDS keeps ``(1 - d)`` per source node and no normalisation: its score is the walk's
+    probability times the number of seeds, so each row is divided by its seed count; the damping
+    factor is ``1 - restart``. The gene graph is simple and undirected, as in Python.
+    """
+    restart = float(params["restart"])
+    if not 0.0 < restart < 1.0:  # GDS needs a damping factor in (0, 1]; restart 1 stops at the seeds
+        raise ValueError(f"propagation.restart must be in (0, 1) in GDS, got {restart}")
+    panel = rows if panel is None else panel
+    genes = np.flatnonzero(view.labels == "Gene")
+    gene_rank = np.full(len(view.nodes), -1)
+    gene_rank[genes] = np.arange(len(genes))
+    cols = gene_rank[view.index_of(panel)]
+    if (cols < 0).any():
+        raise ValueError(f"mechanism features read out at genes only; not genes: {[p for p, c in zip(panel, cols) if c < 0][:5]}")
+    gds = store.gds()
+    G = gene_projection(store, view)
+    A = view.adjacency
+    out = np.zeros((len(rows), len(panel)))
+    for i, node in enumerate(view.index_of(rows)):
+        seeds = [int(node)] if gene_rank[node] >= 0 else [int(j) for j in A.indices[A.indptr[node]:A.indptr[node + 1]]]
+        seeds = sorted(int(gene_rank[j]) for j in seeds if gene_rank[j] >= 0)
+        if not seeds:
+            continue  # no target gene: no walk, zeros as in Python
+        with store.errors("computing propagation with GDS (personalised PageRank)"):
+            res = gds.page_rank.stream(G, source_nodes=seeds, damping_factor=1.0 - restart,
+                                       max_iterations=int(params["max_iter"]), tolerance=float(params["tol"]) / 10,
+                                       scaler="NONE", concurrency=1, log_progress=False)
+        score = np.zeros(len(genes))
+        score[res["nodeId"].astype(np.int64).to_numpy()] = res["score"].to_numpy(np.float64) / len(seeds)
+        out[i] = score[cols]
+    return pd.DataFrame(out, index=pd.Index(rows), columns=pd.Index(panel))
 
 
 def gds_embedding(store, view, name: str, rows: list[str], seed: int, params: dict) -> pd.DataFrame:

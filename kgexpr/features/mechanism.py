@@ -11,7 +11,18 @@ tell a model directly which genes the drug acts on. These do, as similarity meth
                  itself) with probability ``restart`` at every step, read out at the panel genes:
                  the share of time a walker from the drug's targets spends at each modelled gene.
 
-Only Gene nodes carry the walk: pathways, drugs and cell lines are not stepping stones, so two genes
+``signed-propagation``  the same walk along KGML's signed, directed relations only (activation and
+                 expression +1, inhibition and repression -1; :mod:`kgexpr.graph.signs`), started from
+                 the drug's action on each target (inhibitor, antagonist ... -1; agonist, inducer ... +1;
+                 a target whose action DrugBank does not state, or states both ways, is not a seed):
+                 ``P = restart * s + (1 - restart) * M P`` with ``M[t, u] = sign(u -> t) / out(u)``,
+                 ``s`` the signs over the signed targets' count. A kinase inhibitor and an agonist of the
+                 same target get opposite rows; a drug with no stated action gets zeros.
+``pathways``     (an embedding, one column per KEGG pathway) the share of each pathway's genes the
+                 row targets: |targets in P| / |genes in P| (a gene row: 1/|P| for its own pathways).
+                 It depends on the row's own edges only, so it places an unprofiled compound too.
+
+Only Gene nodes carry the walks: pathways, drugs and cell lines are not stepping stones, so two genes
 are near when KEGG relates them, not when they share a pathway of hundreds of genes. A row with no
 gene neighbour (a drug without targets) gets zeros.
 """
@@ -27,9 +38,10 @@ import scipy.sparse as sp
 from .base import GraphView, register
 from .similarity import binary_adjacency
 
-__all__ = ["direct_targets", "propagation"]
+__all__ = ["direct_targets", "propagation", "signed_propagation", "pathway_hits", "restart_walk"]
 
 GENE = "Gene"
+PATHWAY = "Pathway"
 
 
 def _seeds(graph: GraphView, A: sp.csr_matrix, rows: Sequence[str]) -> tuple[np.ndarray, sp.csr_matrix]:
@@ -65,12 +77,28 @@ def direct_targets(graph: GraphView, rows: Sequence[str], panel: Sequence[str] |
     return pd.DataFrame(S[:, cols].toarray(), index=pd.Index(rows), columns=pd.Index(panel))
 
 
+def restart_walk(M: sp.spmatrix, start: np.ndarray, restart: float, max_iter: int, tol: float) -> np.ndarray:
+    """Fixed point of ``P = restart * start + (1 - restart) * M @ P`` (columns: one walk each), by iteration."""
+    P = start.copy()
+    for _ in range(int(max_iter)):
+        nxt = restart * start + (1.0 - restart) * (M @ P)
+        done = np.abs(nxt - P).sum(axis=0).max(initial=0.0) < tol
+        P = nxt
+        if done:
+            break
+    return P
+
+
+def _check_restart(name: str, restart: float) -> None:
+    if not 0.0 < restart <= 1.0:
+        raise ValueError(f"{name}.restart must be in (0, 1], got {restart}")
+
+
 @register("propagation", "similarity",
           "Random walk with restart from the row's target genes over the gene-gene graph, read out at the panel genes")
 def propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None, *, seed: int = 0,
                 restart: float = 0.3, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
-    if not 0.0 < restart <= 1.0:
-        raise ValueError(f"propagation.restart must be in (0, 1], got {restart}")
+    _check_restart("propagation", restart)
     rows = list(rows)
     panel = rows if panel is None else list(panel)
     A = binary_adjacency(graph)
@@ -81,11 +109,49 @@ def propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | No
     W = G @ sp.diags(np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0))  # column-stochastic
     counts = np.asarray(S.sum(axis=1)).ravel()
     start = (sp.diags(np.divide(1.0, counts, out=np.zeros_like(counts), where=counts > 0)) @ S).T.toarray()
-    P = start.copy()
-    for _ in range(int(max_iter)):
-        nxt = restart * start + (1.0 - restart) * (W @ P)
-        done = np.abs(nxt - P).sum(axis=0).max(initial=0.0) < tol
-        P = nxt
-        if done:
-            break
+    P = restart_walk(W, start, restart, max_iter, tol)
     return pd.DataFrame(P[cols].T, index=pd.Index(rows), columns=pd.Index(panel))
+
+
+@register("signed-propagation", "similarity",
+          "Signed walk with restart from the drug's action on its targets along KGML's activations and inhibitions")
+def signed_propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None, *, seed: int = 0,
+                       restart: float = 0.3, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
+    _check_restart("signed-propagation", restart)
+    rows = list(rows)
+    panel = rows if panel is None else list(panel)
+    genes = np.flatnonzero(graph.labels == GENE)
+    cols = _panel_columns(graph, genes, panel)
+    n = len(graph.nodes)
+    signed = graph.signed if graph.signed is not None else sp.csr_matrix((n, n))
+    idx = graph.index_of(rows)
+    start = signed.tocsr()[idx][:, genes].toarray()  # the drug's action on each target gene
+    col_of = np.full(n, -1)
+    col_of[genes] = np.arange(len(genes))
+    for i, node in enumerate(idx):
+        if col_of[node] >= 0:  # a gene seeds itself, raised
+            start[i] = 0.0
+            start[i, col_of[node]] = 1.0
+    counts = np.abs(start).sum(axis=1)
+    start = np.divide(start, counts[:, None], out=np.zeros_like(start), where=counts[:, None] > 0).T
+    G = signed.tocsr()[genes][:, genes]  # source -> target
+    out = np.asarray(abs(G).sum(axis=1)).ravel()
+    M = (sp.diags(np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)) @ G).T.tocsr()
+    P = restart_walk(M, start, restart, max_iter, tol)
+    return pd.DataFrame(P[cols].T, index=pd.Index(rows), columns=pd.Index(panel))
+
+
+@register("pathways", "embedding", "The share of each KEGG pathway's genes the row targets (one column per pathway)",
+          inductive=True)
+def pathway_hits(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None = None, *,
+                 seed: int = 0) -> pd.DataFrame:
+    rows = list(rows)
+    A = binary_adjacency(graph)
+    genes, S = _seeds(graph, A, rows)
+    pathways = np.flatnonzero(graph.labels == PATHWAY)
+    members = A[genes][:, pathways].tocsc()  # gene x pathway, 0/1
+    size = np.asarray(members.sum(axis=0)).ravel()
+    hits = (S @ members).toarray()
+    share = np.divide(hits, size[None, :], out=np.zeros_like(hits), where=size[None, :] > 0)
+    names = [str(p).split(":", 1)[1] for p in graph.nodes[pathways]]
+    return pd.DataFrame(share, index=pd.Index(rows), columns=pd.Index(names, dtype=object))

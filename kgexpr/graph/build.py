@@ -62,8 +62,13 @@ def assemble(
     expression_genes: pd.DataFrame,
     cell_lines: str | list[str] = "lincs",
     lincs_cell_ids: list[str] | None = None,
+    target_categories: tuple[str, ...] = ("target",),
 ) -> Knowledge:
-    """Build all node and edge frames; ``perturbagens`` has pert_id, pert_iname (inchi_key optional)."""
+    """Build all node and edge frames; ``perturbagens`` has pert_id, pert_iname (inchi_key optional).
+
+    ``target_categories``: which DrugBank protein categories become TARGETS edges (the other sources
+    list targets only); each edge keeps its ``category`` and the drug's ``action`` on it.
+    """
     report: dict = {}
     kg = read_kgml_dir(catalog.kgml_dir)
     report["kgml"] = {"dir": str(catalog.kgml_dir), "pathways": len(kg.pathways), "genes": len(kg.genes),
@@ -78,7 +83,7 @@ def assemble(
         report["repurposing_hub"] = {k: v for k, v in rep.items() if not isinstance(v, (list, set, tuple))}
     if catalog.drugbank is not None:
         proteins, slim = catalog.drugbank
-        d, t = read_drugbank(proteins, slim, gene_ids)
+        d, t = read_drugbank(proteins, slim, gene_ids, categories=tuple(target_categories))
         drug_frames.append(d.assign(source="drugbank"))
         target_frames.append(t)
         report["drugbank"] = {"drugs": len(d), "targets": len(t)}
@@ -112,8 +117,10 @@ def assemble(
     drugs[list(DRUG_COLUMNS)] = drugs[list(DRUG_COLUMNS)].fillna("")
     # one TARGETS edge per drug and gene, naming every source that lists it
     targets = targets[targets["drug_id"].isin(set(drugs["drug_id"]))]
-    targets = targets.groupby(["drug_id", "entrez_id"], as_index=False, sort=False)["source"].agg(
-        lambda v: ";".join(sorted(set(v))))
+    targets = targets.assign(category=targets.get("category", pd.Series(index=targets.index, dtype=object)).fillna("target"),
+                             actions=targets.get("actions", pd.Series(index=targets.index, dtype=object)).fillna(""))
+    targets = targets.groupby(["drug_id", "entrez_id"], as_index=False, sort=False).agg(
+        source=("source", _joined), category=("category", _joined), action=("actions", _joined))
     targeted = set(targets["drug_id"])
     report["expression_coverage"] = {
         "compounds": int(perturbagens["pert_id"].nunique()),
@@ -162,6 +169,12 @@ def assemble(
         report=report,
         drug_merges=drug_merges,
     )
+
+
+def _joined(values) -> str:
+    """The distinct words of a group's ';' / '|' separated values, sorted, ';'-joined ("" for none)."""
+    words = {w.strip() for v in values for w in str(v).replace("|", ";").split(";")}
+    return ";".join(sorted(w for w in words if w))
 
 
 def load_into(store: GraphStore, kg: Knowledge) -> dict[str, int]:

@@ -40,6 +40,7 @@ import warnings
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 import kgexpr
@@ -55,6 +56,7 @@ from kgexpr.graph.schema import (
     check_rel_type,
     node_id,
 )
+from kgexpr.graph.signs import SIGNED_PROPERTY, sign_of
 from kgexpr.graph.store import GraphStore
 
 try:  # optional extra: pip install 'kgexpr[neo4j]'
@@ -452,7 +454,7 @@ class Neo4jStore(GraphStore):
         return {k: int(c[k]) for k in (*NODE_KEYS, *REL_TYPES)}
 
     def export(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Knowledge graph as (nodes[node_id, label, key], edges[source, target, type]).
+        """Knowledge graph as (nodes[node_id, label, key], edges[source, target, type, sign]).
 
         Same frames as the inherited implementation (and the embedded store), from two queries
         that return only keys (one list per label / type) instead of every property of every
@@ -479,6 +481,8 @@ class Neo4jStore(GraphStore):
             )
             for i, col in enumerate(rt.identity, start=2):
                 df[col] = pd.Series([r[i] for r in rows], dtype=object)
+            df["sign"] = pd.Series([sign_of(r[2 + len(rt.identity)]) if t in SIGNED_PROPERTY else 0 for r in rows],
+                                   dtype=np.int64)
             df = df.sort_values(["source", "target", *rt.identity], ignore_index=True)
             frames.append(
                 pd.DataFrame(
@@ -486,6 +490,7 @@ class Neo4jStore(GraphStore):
                         "source": [node_id(rt.source, k) for k in df["source"]],
                         "target": [node_id(rt.target, k) for k in df["target"]],
                         "type": t,
+                        "sign": df["sign"].to_numpy(),
                     }
                 )
             )

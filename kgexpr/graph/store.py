@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+import numpy as np
 import pandas as pd
 
 from kgexpr.errors import KgexprError
+from kgexpr.graph.signs import SIGNED_PROPERTY, sign_of
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES, RelType, check_label, check_rel_type, node_id
 from kgexpr.graph.view import GraphView, graph_from_edges
+
+
+def _signs(edges: pd.DataFrame, rel_type: str) -> np.ndarray:
+    prop = SIGNED_PROPERTY.get(rel_type)
+    if prop is None or prop not in edges.columns:
+        return np.zeros(len(edges), dtype=np.int64)
+    return np.array([sign_of(v) for v in edges[prop]], dtype=np.int64)
 
 
 class GraphStore(ABC):
@@ -91,9 +100,10 @@ class GraphStore(ABC):
         return self.merge_edges(rel_type, rows.assign(**where))
 
     def export(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Knowledge graph as (nodes[node_id, label, key], edges[source, target, type]).
+        """Knowledge graph as (nodes[node_id, label, key], edges[source, target, type, sign]).
 
-        Learned edges (ASSOCIATED_WITH) are left out so features never see model output.
+        Learned edges (ASSOCIATED_WITH) are left out so features never see model output. ``sign``
+        (+1, -1, 0) is what :mod:`kgexpr.graph.signs` reads in the edge's subtypes or actions.
         """
         node_frames = []
         for label, key in NODE_KEYS.items():
@@ -112,6 +122,7 @@ class GraphStore(ABC):
                         "source": [node_id(rt.source, k) for k in df["source"]],
                         "target": [node_id(rt.target, k) for k in df["target"]],
                         "type": t,
+                        "sign": _signs(df, t),
                     }
                 )
             )

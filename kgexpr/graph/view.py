@@ -28,6 +28,9 @@ class GraphView:
     adjacency: sp.csr_matrix
     nodes: pd.Index
     labels: np.ndarray
+    #: directed signed edges (row = source, column = target; +1 raises, -1 lowers the target,
+    #: :mod:`kgexpr.graph.signs`): KGML relations and drug actions; None when the source gives none
+    signed: sp.csr_matrix | None = None
 
     def index_of(self, ids) -> np.ndarray:
         idx = self.nodes.get_indexer(pd.Index(ids))
@@ -39,6 +42,8 @@ class GraphView:
 
 def graph_from_edges(nodes: pd.DataFrame, edges: pd.DataFrame) -> GraphView:
     """Build a :class:`GraphView` from a node table [node_id, label] and an edge table [source, target].
+
+    An edge table with a ``sign`` column (+1, -1, 0) also gives the view its directed ``signed`` matrix.
 
     Node order is sorted by node_id (stable, reproducible); edges are made undirected, self-loops
     and duplicate edges (in either direction) are dropped; the adjacency is symmetric 0/1 float64
@@ -74,7 +79,17 @@ def graph_from_edges(nodes: pd.DataFrame, edges: pd.DataFrame) -> GraphView:
     A.sum_duplicates()
     A.data[:] = 1.0
     A.sort_indices()
-    return GraphView(adjacency=A, nodes=index, labels=nd["label"].to_numpy(dtype=object))
+    signed = None
+    if "sign" in edges.columns:
+        sign = edges["sign"].to_numpy(dtype=np.int64)[keep]
+        on = sign != 0
+        S = sp.csr_matrix((sign[on].astype(np.float64), (src[on], dst[on])), shape=(n, n))
+        S.sum_duplicates()  # a pair related in several pathways: the sign of the sum, 0 when they disagree
+        S.data = np.sign(S.data)
+        S.eliminate_zeros()
+        S.sort_indices()
+        signed = S if S.nnz else None
+    return GraphView(adjacency=A, nodes=index, labels=nd["label"].to_numpy(dtype=object), signed=signed)
 
 
 def graph_hash(graph: GraphView) -> str:
@@ -90,4 +105,12 @@ def graph_hash(graph: GraphView) -> str:
         h.update(str(node).encode("utf-8") + b"\0")
     h.update(np.ascontiguousarray(A.indptr, dtype=np.int64).tobytes())
     h.update(np.ascontiguousarray(A.indices, dtype=np.int64).tobytes())
+    if graph.signed is not None and graph.signed.nnz:  # unsigned graphs keep the hash they always had
+        S = sp.csr_matrix(graph.signed, copy=True)
+        S.sum_duplicates()
+        S.sort_indices()
+        h.update(b"signed\0")
+        h.update(np.ascontiguousarray(S.indptr, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(S.indices, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(np.sign(S.data), dtype=np.int8).tobytes())
     return h.hexdigest()

@@ -18,6 +18,7 @@ from kgexpr.sources.gene_ids import GeneIdMap
 __all__ = [
     "read_repurposing_hub",
     "read_drugbank",
+    "DRUGBANK_CATEGORIES",
     "normalise_name",
     "normalise_pert_id",
     "match_perturbagens",
@@ -97,17 +98,27 @@ def read_repurposing_hub(
     return drugs, targets, report
 
 
+#: DrugBank protein categories; "target" alone by default (enzymes, transporters and carriers mostly
+#: metabolise or move a drug rather than carry its effect)
+DRUGBANK_CATEGORIES = ("target", "enzyme", "transporter", "carrier")
+
+
 def read_drugbank(
-    proteins_path: str | Path, slim_path: str | Path, gene_ids: GeneIdMap | None = None
+    proteins_path: str | Path, slim_path: str | Path, gene_ids: GeneIdMap | None = None,
+    categories: tuple[str, ...] = ("target",),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """dhimmel/drugbank ``proteins.tsv`` + ``drugbank-slim.tsv`` → (drugs, drug_targets).
 
-    Keeps category "target" in organism "Human"; every drug with such a target is a drug, named
-    by the slim table where it lists it (name and InChIKey to match LINCS by) and by its id
-    alone otherwise; with ``gene_ids`` Entrez ids unknown to the map are dropped (DrugBank 4
-    ids can be retired).  drugs has drug_id (DBxxxxx), name,
-    pert_ids "", inchikey (without the "InChIKey=" prefix).
+    Keeps the rows of ``categories`` (of :data:`DRUGBANK_CATEGORIES`) in organism "Human"; every drug
+    with such a row is a drug, named by the slim table where it lists it (name and InChIKey to match
+    LINCS by) and by its id alone otherwise; with ``gene_ids`` Entrez ids unknown to the map are
+    dropped (DrugBank 4 ids can be retired).  drugs has drug_id (DBxxxxx), name, pert_ids "",
+    inchikey (without the "InChIKey=" prefix); drug_targets adds to the usual columns the row's
+    ``category`` and its ``actions`` ("inhibitor|antagonist", "" when DrugBank lists none).
     """
+    unknown = sorted(set(categories) - set(DRUGBANK_CATEGORIES))
+    if unknown or not categories:
+        raise ValueError(f"DrugBank categories {unknown or '(none)'}: choose from {', '.join(DRUGBANK_CATEGORIES)}")
     proteins_path, slim_path = Path(proteins_path), Path(slim_path)
     slim = read_table(slim_path, ["drugbank_id", "name"], quoted=True)  # descriptions span lines
     check_unique(slim["drugbank_id"], slim_path, "drugbank_id")
@@ -123,11 +134,14 @@ def read_drugbank(
     ).reset_index(drop=True)
 
     prot = read_table(proteins_path, ["drugbank_id", "category", "entrez_gene_id", "organism"])
-    keep = prot["category"].str.lower().eq("target") & prot["organism"].str.lower().eq("human")
+    keep = prot["category"].str.lower().isin(set(categories)) & prot["organism"].str.lower().eq("human")
     keep &= ~prot["entrez_gene_id"].map(is_missing)
     prot = prot[keep]
     ids = to_int(prot["entrez_gene_id"], proteins_path, "entrez_gene_id")
-    targets = pd.DataFrame({"drug_id": prot["drugbank_id"].to_numpy(), "entrez_id": ids.to_numpy()})
+    actions = prot["actions"] if "actions" in prot.columns else pd.Series("", index=prot.index)
+    targets = pd.DataFrame({"drug_id": prot["drugbank_id"].to_numpy(), "entrez_id": ids.to_numpy(),
+                            "category": prot["category"].str.lower().to_numpy(),
+                            "actions": ["" if is_missing(a) else str(a).strip() for a in actions]})
     # a drug with human targets but no slim row (no name or InChIKey there) is still a drug: its id names it,
     # and the expression data can link it by that id (consensus signatures are keyed by DrugBank id)
     unlisted = sorted(set(targets["drug_id"]) - set(drugs["drug_id"]))
@@ -137,8 +151,8 @@ def read_drugbank(
     if gene_ids is not None:
         targets = targets[[i in gene_ids for i in targets["entrez_id"]]]
     targets["source"] = "drugbank"
-    targets = targets.astype(DRUG_TARGETS).drop_duplicates(ignore_index=True)
-    return drugs, targets
+    targets = targets.astype({**DRUG_TARGETS, "category": "object", "actions": "object"})
+    return drugs, targets.drop_duplicates(ignore_index=True)
 
 
 def match_perturbagens(perts: pd.DataFrame, drugs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

@@ -104,7 +104,7 @@ def params(s: Settings) -> dict:
     return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines,
             "demo": s.demo, "pert_types": list(s.pert_types), "pert_time": s.pert_time, "pert_dose": s.pert_dose,
             "max_signatures": s.max_signatures, "seed": s.seed, "strict": s.strict, "scaling": s.scaling,
-            "descriptors": s.descriptors, "fingerprint_bits": s.fingerprint_bits,
+            "descriptors": s.descriptors, "target_categories": list(s.target_categories), "fingerprint_bits": s.fingerprint_bits,
             "fingerprint_radius": s.fingerprint_radius}
 
 
@@ -165,7 +165,7 @@ def run(ctx: StageContext) -> None:
         gene_ids = load_gene_ids(catalog)
         prog.step("knowledge graph", str(catalog.kgml_dir))
         kg = assemble(catalog, gene_ids, perts, sel.genes[["entrez_id", "symbol"]], s.mutation_cell_lines,
-                      lincs_cell_ids=lincs.mutation_cell_lines(loaded.cell_lines))
+                      lincs_cell_ids=lincs.mutation_cell_lines(loaded.cell_lines), target_categories=s.target_categories)
         prog.step("writing graph", s.backend)
         store = ctx.store(embedded_path=A.GRAPH.path(ctx.out))
         if s.neo4j_clear:

@@ -55,3 +55,78 @@ def test_propagation_checks_its_restart():
     g, genes = _graph()
     with pytest.raises(ValueError, match="restart"):
         compute_features(g, "propagation", ["Drug:d1"], genes, restart=0.0)
+
+
+def _signed_graph():
+    # KGML: g1 -activation-> g2 -inhibition-> g3; g3 -binding-> g4 (no sign); drugs act on g1
+    genes = [f"Gene:{i}" for i in range(1, 5)]
+    nodes = pd.DataFrame({"node_id": [*genes, "Drug:inh", "Drug:ago", "Drug:unk", "Pathway:p", "Pathway:q"],
+                          "label": ["Gene"] * 4 + ["Drug"] * 3 + ["Pathway"] * 2})
+    edges = pd.DataFrame({
+        "source": ["Gene:1", "Gene:2", "Gene:3", "Drug:inh", "Drug:ago", "Drug:unk", "Gene:1", "Gene:2", "Gene:3", "Gene:4"],
+        "target": ["Gene:2", "Gene:3", "Gene:4", "Gene:1", "Gene:1", "Gene:1", "Pathway:p", "Pathway:p", "Pathway:q",
+                   "Pathway:q"],
+        "sign": [1, -1, 0, -1, 1, 0, 0, 0, 0, 0],
+    })
+    return graph_from_edges(nodes, edges), genes
+
+
+def test_signed_propagation_follows_the_signs_from_the_drugs_action():
+    g, genes = _signed_graph()
+    P = compute_features(g, "signed-propagation", ["Drug:inh", "Drug:ago", "Drug:unk", "Gene:2"], genes, restart=0.3)
+    # by hand: M[t, u] = sign(u -> t) / out(u) over the signed edges 1->2 (+), 2->3 (-)
+    M = np.zeros((4, 4))
+    M[1, 0], M[2, 1] = 1.0, -1.0
+    np.testing.assert_allclose(P.loc["Drug:ago"], _rwr_by_hand(M, np.eye(4)[0], 0.3), atol=1e-7)
+    # an inhibitor of the same target is the mirror image: it lowers g1 and g2 and raises g3
+    np.testing.assert_allclose(P.loc["Drug:inh"], -P.loc["Drug:ago"], atol=1e-12)
+    inh = P.loc["Drug:inh"].to_numpy()
+    assert inh[0] < 0 and inh[1] < 0 and inh[2] > 0 and inh[3] == 0  # the unsigned binding carries nothing
+    assert P.loc["Drug:unk"].abs().sum() == 0  # no stated action: no seed
+    np.testing.assert_allclose(P.loc["Gene:2"], _rwr_by_hand(M, np.eye(4)[1], 0.3), atol=1e-7)
+
+
+def test_signed_propagation_without_signs_is_zero():
+    g, genes = _graph()  # no sign column: the view has no signed edges
+    assert g.signed is None
+    P = compute_features(g, "signed-propagation", ["Drug:d1", "Drug:d2"], genes)
+    assert P.to_numpy().sum() == 0
+
+
+def test_pathways_is_the_share_of_each_pathway_the_row_targets():
+    g, genes = _signed_graph()
+    T = compute_features(g, "pathways", ["Drug:inh", "Gene:3", "Gene:4"])
+    assert list(T.columns) == ["p", "q"]
+    assert T.loc["Drug:inh"].tolist() == [0.5, 0.0]  # g1 is one of p's two genes
+    assert T.loc["Gene:3"].tolist() == [0.0, 0.5] and T.loc["Gene:4"].tolist() == [0.0, 0.5]
+
+
+def test_signs_of_kgml_subtypes_and_drugbank_actions():
+    from kgexpr.graph.signs import sign_of
+
+    assert sign_of("activation;phosphorylation") == 1 and sign_of("expression") == 1
+    assert sign_of("inhibition") == -1 and sign_of("repression;indirect effect") == -1
+    assert sign_of("Inhibitor|Antagonist") == -1 and sign_of("agonist") == 1 and sign_of("partial agonist") == 1
+    assert sign_of("activation;inhibition") == 0  # both ways: no sign
+    assert sign_of("binding/association") == 0 and sign_of("substrate") == 0 and sign_of("") == 0
+    assert sign_of(None) == 0
+
+
+def test_a_pair_related_both_ways_in_two_pathways_has_no_sign():
+    nodes = pd.DataFrame({"node_id": ["Gene:1", "Gene:2"], "label": ["Gene", "Gene"]})
+    edges = pd.DataFrame({"source": ["Gene:1", "Gene:1"], "target": ["Gene:2", "Gene:2"], "sign": [1, -1]})
+    assert graph_from_edges(nodes, edges).signed is None
+    edges["sign"] = [1, 1]
+    S = graph_from_edges(nodes, edges).signed
+    assert S.toarray().tolist() == [[0, 1], [0, 0]]  # directed: source row, target column
+
+
+def test_signs_change_the_graph_hash_and_their_absence_keeps_it():
+    from kgexpr.graph.view import graph_hash
+
+    g, _ = _signed_graph()
+    nodes = pd.DataFrame({"node_id": g.nodes, "label": g.labels})
+    src, dst = g.adjacency.nonzero()
+    plain = pd.DataFrame({"source": g.nodes[src], "target": g.nodes[dst]})
+    assert graph_hash(graph_from_edges(nodes, plain.assign(sign=0))) == graph_hash(graph_from_edges(nodes, plain))
+    assert graph_hash(g) != graph_hash(graph_from_edges(nodes, plain))

@@ -98,6 +98,9 @@ def test_export_builds_the_same_graph(graphs):
     a, b = graphs.emb_view, graphs.neo_view
     assert list(a.nodes) == list(b.nodes)
     assert (a.adjacency != b.adjacency).nnz == 0
+    # the signs KGML subtypes and DrugBank actions give survive the Cypher export
+    assert a.signed is not None and b.signed is not None and a.signed.nnz > 0
+    assert (a.signed != b.signed).nnz == 0
     assert features.graph_hash(a) == features.graph_hash(b)
 
 
@@ -210,6 +213,25 @@ def test_without_gds_python_runs_with_a_note(graphs, neo4j_server):
             assert r.engine == "python" and "fastrp computed in Python" in r.note and "\n" not in r.note
             r = compute_on("cn", rows, g.panel, view=g.neo_view, store=store)
             assert r.engine == "neo4j-cypher" and r.note is None
+
+
+def test_gds_propagation_agrees_with_python(graphs):
+    """propagation as GDS personalised PageRank equals the Python walk with restart within 1e-6 (absolute;
+    the values are shares of a walker's time, up to 1): both iterate to a tolerance, not to the exact fixed point."""
+    g = graphs
+    drugs = [r for r in g.rows if r.startswith("Drug:")]
+    rows = drugs[:30] + g.panel[:3]
+    want = compute_on("propagation", rows, g.panel, view=g.emb_view, store=g.emb)
+    assert want.engine == "python"
+    got = on_neo(g, "propagation", rows, g.panel)
+    assert got.engine == "neo4j-gds" and got.note is None
+    assert list(got.table.index) == rows and list(got.table.columns) == g.panel
+    assert (want.table.to_numpy() > 1e-4).sum() > 30  # not trivially zero
+    np.testing.assert_allclose(got.table.to_numpy(), want.table.to_numpy(), rtol=0, atol=1e-6)
+    other = on_neo(g, "propagation", rows[:5], g.panel, params={"restart": 0.6})
+    np.testing.assert_allclose(other.table.to_numpy(), compute_features(g.emb_view, "propagation", rows[:5], g.panel,
+                                                                        restart=0.6).to_numpy(), rtol=0, atol=1e-6)
+    assert in_database.projection_name(g.neo_view, "genes") in [i.graph_name for i in g.neo.gds().graph.list()]
 
 
 # Last in the file: it reloads the database that the module fixture `graphs` filled.

@@ -230,12 +230,25 @@ def test_read_drugbank(tmp_path, genes):
         {"drug_id": "DB09999", "name": "", "pert_ids": "", "inchikey": ""},
     ]
     assert targets.to_dict("records") == [
-        {"drug_id": "DB00001", "entrez_id": 2147, "source": "drugbank"},
-        {"drug_id": "DB00002", "entrez_id": 1956, "source": "drugbank"},
-        {"drug_id": "DB09999", "entrez_id": 7157, "source": "drugbank"},
+        {"drug_id": "DB00001", "entrez_id": 2147, "category": "target", "actions": "inhibitor", "source": "drugbank"},
+        {"drug_id": "DB00002", "entrez_id": 1956, "category": "target", "actions": "inhibitor", "source": "drugbank"},
+        {"drug_id": "DB09999", "entrez_id": 7157, "category": "target", "actions": "", "source": "drugbank"},
     ]
     _, known = read_drugbank(tmp_path / "proteins.tsv", tmp_path / "drugbank-slim.tsv", genes)
     assert 2147 not in known["entrez_id"].tolist() and 1956 in known["entrez_id"].tolist()  # 2147: not in the map
+
+
+def test_drugbank_categories_are_selectable(tmp_path):
+    (tmp_path / "proteins.tsv").write_text(PROTEINS)
+    (tmp_path / "drugbank-slim.tsv").write_text(SLIM)
+    _, both = read_drugbank(tmp_path / "proteins.tsv", tmp_path / "drugbank-slim.tsv", categories=("target", "enzyme"))
+    enzyme = both[both["category"] == "enzyme"]
+    assert enzyme[["drug_id", "entrez_id", "actions"]].to_dict("records") == [
+        {"drug_id": "DB00002", "entrez_id": 1576, "actions": "substrate"}]
+    _, only = read_drugbank(tmp_path / "proteins.tsv", tmp_path / "drugbank-slim.tsv", categories=("enzyme",))
+    assert only["entrez_id"].tolist() == [1576]
+    with pytest.raises(ValueError, match="carrier"):
+        read_drugbank(tmp_path / "proteins.tsv", tmp_path / "drugbank-slim.tsv", categories=("ligand",))
 
 
 def test_drugbank_bad_inputs(tmp_path):
