@@ -384,7 +384,7 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
 def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, dose_um=None, time_h=None,
             cell_line=None, progress=print) -> Prediction:
     """Predicted signatures (input units) of the compounds ``ids`` and those of ``drugs_file``."""
-    from kgexpr.evaluate import STACKING, STACKING_WEIGHTED
+    from kgexpr.evaluate import STACKING, STACKING_WEIGHTED, stack_mean, stack_weighted
     from kgexpr.learn.scaling import inverse
 
     run = DeployedRun(run_dir)
@@ -406,11 +406,11 @@ def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, 
     models = needed_models(model, run)
     designs = design_rows(run, compounds, models, dose_um, time_h, cell_line, progress)
     preds = {name: apply_model(run, name, designs[name]) for name in models}
-    if model == STACKING:
-        Y = np.mean([preds[g] for g in run.graph_models], axis=0)
+    if model == STACKING:  # evaluate's own stacking functions: predict combines exactly as the evaluation did
+        Y = stack_mean([preds[g] for g in run.graph_models])
     elif model == STACKING_WEIGHTED:
         W = A.DEPLOY_STACKING_WEIGHTS.read(run.root / A.DEPLOY).loc[run.graph_models].to_numpy()
-        Y = np.einsum("knm,km->nm", np.stack([preds[g] for g in run.graph_models]), W)
+        Y = stack_weighted([preds[g] for g in run.graph_models], W)
     else:
         Y = preds[model]
     genes = run.genes["entrez_id"].to_numpy()
