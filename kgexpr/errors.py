@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+import zipfile
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -20,6 +24,30 @@ class InputError(KgexprError, ValueError):
         where = self.path if line is None else f"{self.path}:{line}"
         what = f" field '{field}':" if field else ""
         super().__init__(f"{where}:{what} {message}")
+
+
+class DamagedFile(InputError):
+    """A file kgexpr wrote earlier that no longer reads (truncated, overwritten): names it and how to rebuild it."""
+
+    def __init__(self, path: str | Path, error: BaseException):
+        first = (str(error).strip().splitlines() or [""])[0][:160]
+        super().__init__(path, f"damaged or incomplete ({type(error).__name__}: {first}); re-run the command "
+                               "that wrote it (kgexpr run with the same --out and options rebuilds it)")
+
+
+#: what reading a truncated or overwritten parquet / npz / joblib / json / text file raises
+DAMAGE = (ValueError, EOFError, KeyError, IndexError, OSError, zipfile.BadZipFile, pickle.UnpicklingError, zlib.error)
+
+
+@contextmanager
+def reading(path: str | Path):
+    """Turn a damaged file's parser error into :class:`DamagedFile`; a missing or unreadable file is the OS's error."""
+    try:
+        yield
+    except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
+        raise
+    except DAMAGE as e:
+        raise DamagedFile(path, e) from e
 
 
 class BackendError(KgexprError):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kgexpr import artifacts as A
-from kgexpr.errors import InputError, KgexprError, suggest
+from kgexpr.errors import InputError, KgexprError, reading, suggest
 from kgexpr.graph.schema import node_id
 
 #: the evaluation's preferred split for choosing the default model (compound-held-out first)
@@ -60,6 +60,7 @@ class DeployedRun:
             raise KgexprError(f"{self.root}: the deployable models were not fitted ({info['skipped']})")
         self.info = info
         self.load_dir, self.features_dir = self.root / A.LOAD, self.root / A.FEATURES
+        self._check_files()
         self.load_manifest = A.manifest_of(A.LOAD).read(self.load_dir)
         self.load_summary = A.LOAD_SUMMARY.read(self.load_dir)
         self.genes = A.TARGET_GENES.read(self.root / A.TRAIN)
@@ -71,6 +72,19 @@ class DeployedRun:
         self.kinds = A.FEATURE_KINDS.read(self.features_dir)
         self.nodes = A.FEATURE_NODES.read(self.features_dir)
         self.graph_models = list(info.get("graph_models", []))
+
+    def _check_files(self) -> None:
+        """Every file prediction reads is still what its stage wrote (a truncated model is named, not unpickled)."""
+        from kgexpr.rundir import broken_output
+
+        for stage in (A.LOAD, A.FEATURES, A.TRAIN, A.DEPLOY):
+            folder = self.root / stage
+            outputs = A.manifest_of(stage).read(folder).get("outputs")
+            if not isinstance(outputs, dict):
+                continue  # written before manifests kept sizes and hashes: the readers still name a damaged file
+            why = broken_output(folder, outputs)
+            if why is not None:
+                raise KgexprError(f"{why}: 'kgexpr run --out {self.root}' with the run's options rebuilds it")
 
     @property
     def model_names(self) -> list[str]:
@@ -344,7 +358,9 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
 
     from kgexpr.learn.engine import predict_two_stages
 
-    saved = joblib.load(A.deployed_model(name).path(run.root / A.DEPLOY))
+    path = A.deployed_model(name).path(run.root / A.DEPLOY)
+    with reading(path):
+        saved = joblib.load(path)
     X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
     return predict_two_stages(saved["blocks"], saved["stage1"], saved["stage2"], X, design.X_target,
                               saved.get("stage2_inputs", "design"), saved.get("stage2_target", "response"),

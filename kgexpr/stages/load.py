@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from kgexpr import artifacts as A
-from kgexpr.errors import KgexprError
+from kgexpr.errors import DamagedFile, KgexprError
 from kgexpr.progress import Progress, console
 from kgexpr.rundir import file_fingerprint
 from kgexpr.settings import Settings
@@ -220,8 +220,15 @@ def still_valid(ctx: StageContext, done) -> str | None:
     from kgexpr.graph.view import graph_hash
 
     s = ctx.settings
-    if s.backend == "embedded":
-        return None  # the graph lives in the load's own folder
+    if s.backend == "embedded":  # the graph lives in the load's own folder, and explain adds its edges there
+        try:
+            store = ctx.store(embedded_path=A.GRAPH.path(done.path))
+            same = graph_hash(store.graph_view()) == done.manifest.get("info", {}).get("graph_hash")
+        except DamagedFile as e:
+            return f"{e.path} is damaged"
+        finally:
+            ctx.close()
+        return None if same else f"the embedded graph in {A.GRAPH.path(done.path)} changed since this load"
     if s.neo4j_clear:
         return "--neo4j-clear: emptying the database and loading it again"
     store = ctx.store()
