@@ -87,3 +87,50 @@ def test_damaged_output_is_rebuilt_on_reuse(finished, demo_data, tmp_path, rel):
     for name in A.STAGE_ORDER:
         assert run.broken(run.require(name)) is None, name
     pd.testing.assert_frame_equal(A.METRICS.read(out / A.EVALUATE), A.METRICS.read(finished / A.EVALUATE))
+
+
+def _one_error_line(res, path: Path) -> str:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    lines = [x for x in res.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}"), res.output
+    return lines[0]
+
+
+def test_report_names_a_damaged_file_in_one_line(finished, tmp_path):
+    out = _copy(finished, tmp_path)
+    damaged = A.METRICS.in_run(out)
+    _truncate(damaged)
+    line = _one_error_line(CliRunner().invoke(main, ["report", str(out)]), damaged)
+    assert "damaged or incomplete" in line
+    assert A.REPORT_HTML.in_run(out).read_bytes() == A.REPORT_HTML.in_run(finished).read_bytes()  # not rewritten
+
+
+def test_explain_gene_names_a_damaged_file_in_one_line(finished, tmp_path):
+    out = _copy(finished, tmp_path)
+    damaged = A.ASSOCIATIONS.in_run(out)
+    _truncate(damaged)
+    _one_error_line(CliRunner().invoke(main, ["explain", "TP53", "--out", str(out)]), damaged)
+
+
+def test_predict_names_a_truncated_model_before_unpickling_it(finished, tmp_path):
+    out = _copy(finished, tmp_path)
+    damaged = A.deployed_model("cn").in_run(out)
+    _truncate(damaged)
+    pid = A.SAMPLES.read(out / A.LOAD)["pert_id"].iloc[0]
+    tsv = tmp_path / "p.tsv"
+    line = _one_error_line(CliRunner().invoke(main, ["predict", str(out), "--drugs", pid, "--model", "cn",
+                                                     "--out", str(tsv)]), damaged)
+    assert "bytes" in line and "when written" in line
+    assert not tsv.exists()
+
+
+def test_a_damaged_feature_cache_entry_is_computed_again(finished, demo_data, tmp_path):
+    out = _copy(finished, tmp_path)
+    (cached,) = (out / A.FEATURE_CACHE).glob("cn-*.parquet")
+    _truncate(cached)
+    _truncate(A.feature_table("cn").in_run(out))  # so the features stage runs again and meets the cache entry
+    res = _run(out, demo_data)
+    assert res.exit_code == 0, res.output
+    assert f"features: {cached} is damaged; computing it again" in res.output
+    assert cached.read_bytes() == next((finished / A.FEATURE_CACHE).glob("cn-*.parquet")).read_bytes()
