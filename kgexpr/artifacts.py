@@ -25,6 +25,8 @@ LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN, DEPLOY = "load", "features", "train", 
 STAGE_ORDER = (LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN, DEPLOY)
 
 MANIFEST = "manifest.json"
+#: held (flock) by the command working in a run directory
+LOCK = ".lock"
 
 
 def partial_folder(stage: str) -> str:

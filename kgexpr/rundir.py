@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kgexpr
-from kgexpr.artifacts import MANIFEST, rewritten_later
-from kgexpr.atomic import atomic_dir
+from kgexpr.artifacts import LOCK, MANIFEST, rewritten_later
+from kgexpr.atomic import atomic_dir, remove_leftovers
 
 
 def stable_hash(obj) -> str:
@@ -102,6 +102,26 @@ class RunDir:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def locked(self):
+        """Hold the run directory for one command (a second one is refused, not interleaved); what killed
+        commands left half-written (hidden temporary folders and files) is removed first."""
+        import fcntl
+
+        from kgexpr.errors import KgexprError
+
+        handle = open(self.root / LOCK, "a")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise KgexprError(f"{self.root} is in use by another kgexpr command: wait for it to finish, "
+                                  "or choose another --out") from None
+            remove_leftovers(self.root)
+            yield self
+        finally:
+            handle.close()
 
     def stage_path(self, name: str) -> Path:
         return self.root / name

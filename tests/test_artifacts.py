@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kgexpr import artifacts as A
-from kgexpr.atomic import atomic_dir, atomic_file
+from kgexpr.atomic import TMP_MARK, atomic_dir, atomic_file
 from kgexpr.errors import KgexprError
 from kgexpr.rundir import RunDir
 
@@ -48,7 +48,7 @@ def test_train_results_round_trip(tmp_path):
     assert set(back) == {"random", "drug"} and set(back["random"]) == {"cn"}
     for name in arrays:
         np.testing.assert_array_equal(getattr(back["random"]["cn"], name), arrays[name])
-    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    assert not [p for p in tmp_path.iterdir() if TMP_MARK in p.name]
 
 
 def test_atomic_dir_replaces_whole_or_not_at_all(tmp_path):

@@ -1,0 +1,127 @@
+"""Faults outside kgexpr (no permission, a read-only or full disk, a killed earlier command) end a command
+with one ``error:`` line and exit code 2, never a traceback, and leave no half-written or empty folders."""
+
+import errno
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kgexpr import artifacts as A
+from kgexpr.atomic import TMP_MARK
+from kgexpr.cli import main, os_error_line
+from kgexpr.rundir import RunDir
+
+ARGS = ["--genes", "8", "--trees", "10", "--features", "cn", "--splits", "random", "--n-jobs", "1"]
+
+
+def _one_error_line(res) -> str:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    lines = [x for x in res.output.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1, res.output
+    return lines[0]
+
+
+def _leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if TMP_MARK in p.name]
+
+
+@pytest.mark.slow
+def test_a_full_disk_during_training_is_one_line_and_keeps_the_finished_stages(demo_data, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)  # the first file the train stage writes
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    line = _one_error_line(res)
+    assert line.startswith(f"error: no space left on the disk of {out}: free some space")
+    assert (out / A.LOAD / A.MANIFEST).exists() and (out / A.FEATURES / A.MANIFEST).exists()
+    assert not (out / A.TRAIN).exists() and not _leftovers(out)
+
+
+def test_a_new_out_under_an_unwritable_folder_is_one_line_and_leaves_nothing(demo_data, tmp_path, monkeypatch):
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    real_mkdir = os.mkdir
+
+    def denied(path, *a, **k):
+        if Path(path).parent == parent:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_mkdir(path, *a, **k)
+
+    monkeypatch.setattr(os, "mkdir", denied)
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(parent / "run"), *ARGS])
+    assert _one_error_line(res) == (f"error: permission denied: cannot write in {parent}: fix its permissions or "
+                                    "give --out another folder")
+    assert list(parent.iterdir()) == []
+
+
+def test_a_failed_run_removes_the_run_directory_it_created(demo_data, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system", str(out / f".load-x{TMP_MARK}"))
+
+    monkeypatch.setattr("kgexpr.atomic.tempfile.mkdtemp", read_only)  # the load stage's folder, the first write
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
+    assert _one_error_line(res) == f"error: {out} is on a read-only file system: give --out another folder on a writable disk"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("err, expected", [
+    (OSError(errno.ENOSPC, "No space left on device"), "no space left on the disk of /o: free some space"),
+    (OSError(errno.EDQUOT, "Disk quota exceeded", "/o/x"), "no space left on the disk of /o/x (or over its quota)"),
+    (OSError(errno.EROFS, "Read-only file system", "/o/x"), "/o/x is on a read-only file system: give --out"),
+    # pyarrow's write errors carry the errno in their text only
+    (OSError("Error writing bytes to file. Detail: [errno 28] No space left on device"), "no space left on the disk"),
+    (OSError(errno.EIO, "Input/output error", "/o/x"), "Input/output error: /o/x"),
+])
+def test_os_error_lines(err, expected):
+    assert os_error_line(err, Path("/o")).startswith(expected)
+
+
+def test_an_unreadable_file_is_named_as_unreadable(tmp_path):
+    f = tmp_path / "x.gct"
+    f.write_text("x")
+    f.chmod(0)
+    try:
+        if os.access(f, os.R_OK):
+            pytest.skip("this user reads any file (root)")
+        line = os_error_line(PermissionError(errno.EACCES, "Permission denied", str(f)), None)
+        assert line == f"permission denied: cannot read {f}: fix its permissions or choose another path"
+    finally:
+        f.chmod(0o644)
+
+
+def test_leftovers_of_a_killed_command_are_removed_when_the_next_one_starts(tmp_path):
+    run = RunDir(tmp_path / "run")
+    with run.writing("load", "k", {}) as (tmp, _):
+        (tmp / "a.txt").write_text("a")
+    # what kill -9 leaves, named as the atomic writers name them: a stage folder being written, the report being
+    # renamed into place, a gene block being saved
+    half = Path(tempfile.mkdtemp(prefix=".train-", suffix=TMP_MARK, dir=run.root))
+    (half / "x.npz").write_bytes(b"12")
+    tempfile.mkstemp(prefix=".summary.", suffix=f"{TMP_MARK}.md", dir=run.root)
+    (run.root / "train.partial" / "k").mkdir(parents=True)
+    tempfile.mkstemp(prefix=".b.", suffix=f"{TMP_MARK}.npz", dir=run.root / "train.partial" / "k")
+    assert len(_leftovers(run.root)) == 3
+    with run.locked():
+        assert _leftovers(run.root) == []
+    assert (run.root / "load" / "a.txt").read_text() == "a" and (run.root / "train.partial" / "k").is_dir()
+
+
+def test_a_second_command_on_the_same_run_directory_is_refused(demo_data, tmp_path):
+    run = RunDir(tmp_path / "run")
+    with run.locked():
+        res = CliRunner().invoke(main, ["load", "--data-dir", str(demo_data), "--out", str(run.root), *ARGS])
+    line = _one_error_line(res)
+    assert line == f"error: {run.root} is in use by another kgexpr command: wait for it to finish, or choose another --out"
+    with open(run.root / A.LOCK) as f:  # released: the lock is free again
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
