@@ -50,6 +50,20 @@ def reading(path: str | Path):
         raise DamagedFile(path, e) from e
 
 
+@contextmanager
+def reading_input(path: str | Path):
+    """Like :func:`reading`, for a data file the user gave (empty, truncated gzip, not a table): one line naming it."""
+    try:
+        yield
+    except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
+        raise
+    except DAMAGE as e:
+        first = (str(e).strip().splitlines() or [""])[0][:160]
+        if type(e).__name__ == "EmptyDataError" or first.startswith("No columns to parse"):
+            raise InputError(path, "is empty (no header, no rows)") from e
+        raise InputError(path, f"cannot be read ({type(e).__name__}: {first}); is it truncated or damaged?") from e
+
+
 class BackendError(KgexprError):
     """A graph backend could not be reached or refused a request."""
 

@@ -62,10 +62,20 @@ def pick_expression(catalog, s: Settings, *, say: bool = False):
         raise KgexprError(f"no LINCS expression set (.gct/.gctx or consensus table) in {catalog.data_dir}")
     if len(sets) == 1:
         return sets[0]
-    counts = {e.name: e.summary()["compounds"] for e in sets}
-    best = max(sets, key=lambda e: (counts[e.name], e.name == sets[0].name))
+    counts, unreadable = {}, {}
+    for e in sets:  # one damaged set does not stop a run on another
+        try:
+            counts[e.name] = e.summary()["compounds"]
+        except KgexprError as exc:
+            unreadable[e.name] = exc
+    if not counts:
+        raise next(iter(unreadable.values()))
+    readable = [e for e in sets if e.name in counts]
+    best = max(readable, key=lambda e: (counts[e.name], e.name == readable[0].name))
     if say:
-        others = ", ".join(f"{n} ({c})" for n, c in counts.items() if n != best.name)
+        for exc in unreadable.values():
+            console.print(f"[yellow]expression: skipped: {exc}[/]")
+        others = ", ".join(f"{n} ({c})" for n, c in counts.items() if n != best.name) or "none readable"
         console.print(f"expression: {best.name} ({counts[best.name]} compounds, the most; others: {others}; "
                       "choose with --expression)")
     return best
