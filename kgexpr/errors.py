@@ -72,10 +72,14 @@ class BackendUnreachable(BackendError):
     """The graph server does not answer (down, wrong address): finished stages may still be reused."""
 
 
-def suggest(name: str, known) -> str:
-    """'did you mean X?' (the closest known name, when one is close), then the full list."""
+def suggest(name: str, known, show: int = 30) -> str:
+    """'did you mean X?' (the closest known name, when one is close), then the list, or its first ``show``
+    names and a count when longer (a graph's genes would make one line of 60 kB)."""
     import difflib
 
-    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
+    known = list(known)
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}? " if close else ""
+    if len(known) > show:
+        return f"{hint}{len(known)} known, e.g. {', '.join(known[:show])}, ..."
     return f"{hint}choose from {', '.join(known)}"

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kgexpr import artifacts as A
-from kgexpr.errors import InputError, KgexprError, reading, suggest
+from kgexpr.errors import InputError, KgexprError, reading, reading_input, suggest
 from kgexpr.graph.schema import node_id
 
 #: the evaluation's preferred split for choosing the default model (compound-held-out first)
@@ -126,21 +126,30 @@ def read_drugs_file(path: str | Path) -> list[Compound]:
     by ',', ';' or '|'); smiles and targets may be empty for a compound already in the graph."""
     path = Path(path)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
-    try:
+    with reading_input(path):
         df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as e:
-        raise InputError(path, f"cannot read: {str(e).splitlines()[0]}") from None
     df.columns = [c.strip().lower() for c in df.columns]
     if "id" not in df.columns:
         raise InputError(path, f"needs a column 'id' (found {', '.join(df.columns)}); optional: smiles, targets")
+    if df.empty:
+        raise InputError(path, "has no compounds (a header and no rows)")
+    from rdkit.rdBase import BlockLogs
+
+    from kgexpr.features.chemistry import parse_structure
+
     out = []
     for line, r in enumerate(df.itertuples(index=False), start=2):
         cid = str(r.id).strip()
         if not cid:
             raise InputError(path, "empty id", line=line)
         targets = [t.strip() for t in str(getattr(r, "targets", "") or "").replace(";", ",").replace("|", ",").split(",")]
-        out.append(Compound(cid, node_id("Drug", cid), "file", smiles=str(getattr(r, "smiles", "") or "").strip(),
-                            targets=[t for t in targets if t]))
+        smiles = str(getattr(r, "smiles", "") or "").strip()
+        if smiles:  # a structure that does not parse would silently predict a compound without one
+            with BlockLogs():
+                mol, _how = parse_structure(smiles)
+            if mol is None:
+                raise InputError(path, f"compound {cid}: not a valid SMILES: {smiles!r}", line=line, field="smiles")
+        out.append(Compound(cid, node_id("Drug", cid), "file", smiles=smiles, targets=[t for t in targets if t]))
     return out
 
 
@@ -193,7 +202,7 @@ def _entrez_targets(targets: list[str], gene_table: pd.DataFrame, cid: str) -> l
             bad.append(t)
     if bad:
         raise KgexprError(f"--drugs-file: compound {cid}: target(s) {', '.join(bad)} are not Gene nodes of the "
-                          f"run's graph; {suggest(bad[0], list(symbols))}")
+                          f"run's graph; {suggest(bad[0], sorted(symbols))}")
     return out
 
 
