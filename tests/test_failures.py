@@ -125,3 +125,22 @@ def test_a_second_command_on_the_same_run_directory_is_refused(demo_data, tmp_pa
     assert line == f"error: {run.root} is in use by another kgexpr command: wait for it to finish, or choose another --out"
     with open(run.root / A.LOCK) as f:  # released: the lock is free again
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_lost_neo4j_connection_names_the_os_reason():
+    """The driver's first line ends in a colon ('Failed to read from defunct connection ...:'); its reason is on
+    the next line or only in the OSError it was raised from."""
+    pytest.importorskip("neo4j")
+    from kgexpr.graph.neo4j import _first_line
+
+    assert _first_line("Failed to read from defunct connection IPv4Address(('127.0.0.1', 7687)):\n"
+                       "Connection refused") == ("Failed to read from defunct connection IPv4Address(('127.0.0.1', "
+                                                 "7687)): Connection refused")
+    try:
+        try:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+        except OSError as cause:
+            raise RuntimeError("Failed to read from defunct connection IPv4Address(('127.0.0.1', 7687)):") from cause
+    except RuntimeError as e:
+        assert _first_line(e).endswith("7687)): Connection refused")
+    assert _first_line("one line") == "one line"
