@@ -144,3 +144,38 @@ def test_a_lost_neo4j_connection_names_the_os_reason():
     except RuntimeError as e:
         assert _first_line(e).endswith("7687)): Connection refused")
     assert _first_line("one line") == "one line"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent's wait is missing
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_local_workers_end_with_a_killed_run():
+    """loky's workers do not watch their parent: those of a kill -9'd run lived on up to 300 s idle, longer when
+    blocked. Each now ends once its parent is gone."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import os, time\n"
+              "from joblib import Parallel, delayed\n"
+              "from kgexpr.learn.parallel import dask_backend\n"
+              "with dask_backend(None):\n"
+              "    pids = Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(8))\n"
+              "print(' '.join(map(str, sorted(set(pids)))), flush=True)\n"
+              "time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = [int(x) for x in proc.stdout.readline().split()]
+    assert workers and proc.pid not in workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 120  # only so that a regression fails instead of hanging; they go within seconds
+    while any(_running(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not [w for w in workers if _running(w)]
