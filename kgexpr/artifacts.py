@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kgexpr.atomic import atomic_file
+from kgexpr.errors import reading
 
 # ------------------------------------------------------------------------------ stage folders
 
@@ -24,6 +25,8 @@ LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN, DEPLOY = "load", "features", "train", 
 STAGE_ORDER = (LOAD, FEATURES, TRAIN, EVALUATE, EXPLAIN, DEPLOY)
 
 MANIFEST = "manifest.json"
+#: held (flock) by the command working in a run directory
+LOCK = ".lock"
 
 
 def partial_folder(stage: str) -> str:
@@ -73,6 +76,10 @@ class Artifact:
 
     def read(self, folder: str | Path):
         path = self.path(folder)
+        with reading(path):
+            return self._read(path)
+
+    def _read(self, path: Path):
         suffix = path.suffix
         if suffix == ".parquet":
             return pd.read_parquet(path)
@@ -115,6 +122,13 @@ def manifest_of(stage: str) -> Artifact:
 # ------------------------------------------------------------------------------ load
 
 GRAPH = Artifact(LOAD, "graph", "the embedded graph store (parquet frames)")
+
+
+def rewritten_later(stage: str) -> tuple[str, ...]:
+    """A stage's folders that later stages write into (explain adds its edges to the embedded graph): the manifest
+    records their files by name only, and the stage's ``still_valid`` checks what they hold."""
+    return (GRAPH.filename,) if stage == LOAD else ()
+
 EXPRESSION_RAW = Artifact(LOAD, "expression_raw.parquet", "selected samples x landmark genes, as read")
 EXPRESSION_SCALED = Artifact(LOAD, "expression_scaled.parquet", "the same, scaled per gene to [0, 1] (model targets)")
 EXPRESSION_SCALE = Artifact(LOAD, "expression_scale.parquet",
@@ -193,7 +207,7 @@ class TrainResult:
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainResult":
-        with np.load(path) as z:
+        with reading(path), np.load(path) as z:
             return cls(**{f.name: z[f.name] for f in fields(cls) if f.name in z.files})
 
 

@@ -19,6 +19,7 @@ import click
 
 from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
+from kgexpr.rundir import RunDir
 from kgexpr.settings import Settings
 
 D = Settings.default
@@ -221,19 +222,80 @@ def _on_demo_data(s: Settings) -> bool:
     return resolve_data(s, quiet=True).demo
 
 
+def os_error_line(e: OSError, out: Path | None) -> str:
+    """What an OS error (permission, read-only file system, full disk) means for the user, in one line."""
+    import errno
+    import os
+
+    text = str(e)
+    code = e.errno or next((c for c, word in ((errno.ENOSPC, "No space left"), (errno.EROFS, "Read-only file system"),
+                                              (errno.EACCES, "Permission denied"), (errno.EDQUOT, "quota exceeded"))
+                            if word.lower() in text.lower()), None)
+    from kgexpr.atomic import TMP_MARK
+
+    path = Path(e.filename) if e.filename else None
+    if path is not None and TMP_MARK in path.name:
+        path = path.parent  # name the folder, not the hidden temporary copy being written into it
+    other = "give --out another folder" if out is not None else "choose another path"
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        target = path or out
+        return (f"no space left on the disk of {target}" + (" (or over its quota)" if code == errno.EDQUOT else "")
+                + f": free some space or {other} on another disk (finished stages are kept; re-run to resume)")
+    if code == errno.EROFS:
+        return f"{path or out} is on a read-only file system: {other} on a writable disk"
+    if code in (errno.EACCES, errno.EPERM) and path is not None:
+        if path.exists() and not os.access(path, os.W_OK if path.is_dir() else os.R_OK):
+            verb = "write in" if path.is_dir() else "read"
+            return f"permission denied: cannot {verb} {path}: fix its permissions or {other}"
+        folder = next((q for q in path.parents if q.exists()), path.parent)
+        return f"permission denied: cannot write in {folder}: fix its permissions or {other}"
+    return f"{e.strerror or type(e).__name__}: {path or text}"
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` and the empty folders in it, when a failed command created it and wrote nothing there."""
+    import os
+
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        try:
+            sub.rmdir()
+        except OSError:
+            pass
+    for leftover in (folder / A.LOCK,):
+        if leftover.exists() and not [p for p in folder.iterdir() if p != leftover]:
+            leftover.unlink()
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass
+
+
 def reports_errors(fn):
-    """Known errors become one line on stderr and exit code 2, never a traceback."""
+    """Known errors and OS errors become one line on stderr and exit code 2, never a traceback; an output folder
+    the failed command created is removed again when it is still empty."""
 
     @functools.wraps(fn)
     def wrapper(*a, **kw):
+        out = kw.get("out") or kw.get("run_dir")
+        new_out = out is not None and not Path(out).exists()
         try:
             return fn(*a, **kw)
-        except KgexprError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("interrupted: finished work is kept; re-run the same command to resume", err=True)
-            sys.exit(130)
+        except BaseException as e:
+            if new_out and Path(out).is_dir():
+                _remove_if_empty(Path(out))
+            if isinstance(e, KgexprError):
+                click.echo(f"error: {e}", err=True)
+                sys.exit(2)
+            if isinstance(e, OSError):
+                click.echo(f"error: {os_error_line(e, out)}", err=True)
+                sys.exit(2)
+            if isinstance(e, EOFError):  # click would print a bare 'Aborted!' (it reads EOFError as Ctrl-D)
+                click.echo(f"error: a file ended early (truncated or damaged): {e}", err=True)
+                sys.exit(2)
+            if isinstance(e, KeyboardInterrupt):
+                click.echo("interrupted: finished work is kept; re-run the same command to resume", err=True)
+                sys.exit(130)
+            raise
 
     return wrapper
 
@@ -271,7 +333,8 @@ def _run_one(stage: str, kw: dict):
     from kgexpr.stages import run_stage
 
     s = settings_from(kw)
-    st = run_stage(stage, s)
+    with RunDir(s.out).locked() as run:
+        st = run_stage(stage, s, run)
     click.echo(f"{stage}: {'reused' if st.reused else 'done'} -> {st.path}")
     return st
 
@@ -356,7 +419,8 @@ def report_cmd(run_dir, out):
     from kgexpr.report import write_report
 
     root = run_dir or out or D("out")
-    md, page = write_report(root)
+    with RunDir(root).locked():
+        md, page = write_report(root)
     click.echo(f"report: {page}\nsummary: {md}")
 
 
@@ -368,12 +432,13 @@ def run_cmd(**kw):
 
     t0 = time.time()
     s = settings_from(kw)
-    console.print(
-        f"kgexpr run -> {s.out}  ({s.n_genes or 'all landmark'} genes, learner {s.learner}, {s.n_trees} trees, "
-        f"features {','.join(s.features)}, splits {','.join(s.splits)})"
-    )
-    run_all(s)
-    md, page = write_report(s.out)
+    with RunDir(s.out).locked() as run:  # an unwritable --out is one line before the banner
+        console.print(
+            f"kgexpr run -> {s.out}  ({s.n_genes or 'all landmark'} genes, learner {s.learner}, {s.n_trees} trees, "
+            f"features {','.join(s.features)}, splits {','.join(s.splits)})"
+        )
+        run_all(s, run)
+        md, page = write_report(s.out)
     click.echo(md.read_text())
     click.echo(f"summary: {md}\nreport:  {page}\n(total {time.time() - t0:.0f} s)")
 

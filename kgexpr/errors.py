@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+import zipfile
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -22,6 +26,44 @@ class InputError(KgexprError, ValueError):
         super().__init__(f"{where}:{what} {message}")
 
 
+class DamagedFile(InputError):
+    """A file kgexpr wrote earlier that no longer reads (truncated, overwritten): names it and how to rebuild it."""
+
+    def __init__(self, path: str | Path, error: BaseException):
+        first = (str(error).strip().splitlines() or [""])[0][:160]
+        super().__init__(path, f"damaged or incomplete ({type(error).__name__}: {first}); re-run the command "
+                               "that wrote it (kgexpr run with the same --out and options rebuilds it)")
+
+
+#: what reading a truncated or overwritten parquet / npz / joblib / json / text file raises
+DAMAGE = (ValueError, EOFError, KeyError, IndexError, OSError, zipfile.BadZipFile, pickle.UnpicklingError, zlib.error)
+
+
+@contextmanager
+def reading(path: str | Path):
+    """Turn a damaged file's parser error into :class:`DamagedFile`; a missing or unreadable file is the OS's error."""
+    try:
+        yield
+    except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
+        raise
+    except DAMAGE as e:
+        raise DamagedFile(path, e) from e
+
+
+@contextmanager
+def reading_input(path: str | Path):
+    """Like :func:`reading`, for a data file the user gave (empty, truncated gzip, not a table): one line naming it."""
+    try:
+        yield
+    except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
+        raise
+    except DAMAGE as e:
+        first = (str(e).strip().splitlines() or [""])[0][:160]
+        if type(e).__name__ == "EmptyDataError" or first.startswith("No columns to parse"):
+            raise InputError(path, "is empty (no header, no rows)") from e
+        raise InputError(path, f"cannot be read ({type(e).__name__}: {first}); is it truncated or damaged?") from e
+
+
 class BackendError(KgexprError):
     """A graph backend could not be reached or refused a request."""
 
@@ -30,10 +72,14 @@ class BackendUnreachable(BackendError):
     """The graph server does not answer (down, wrong address): finished stages may still be reused."""
 
 
-def suggest(name: str, known) -> str:
-    """'did you mean X?' (the closest known name, when one is close), then the full list."""
+def suggest(name: str, known, show: int = 30) -> str:
+    """'did you mean X?' (the closest known name, when one is close), then the list, or its first ``show``
+    names and a count when longer (a graph's genes would make one line of 60 kB)."""
     import difflib
 
-    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
+    known = list(known)
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]!r}? " if close else ""
+    if len(known) > show:
+        return f"{hint}{len(known)} known, e.g. {', '.join(known[:show])}, ..."
     return f"{hint}choose from {', '.join(known)}"

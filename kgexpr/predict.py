@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kgexpr import artifacts as A
-from kgexpr.errors import InputError, KgexprError, suggest
+from kgexpr.errors import InputError, KgexprError, reading, reading_input, suggest
 from kgexpr.graph.schema import node_id
 from kgexpr.graph.signs import sign_of
 
@@ -64,6 +64,7 @@ class DeployedRun:
             raise KgexprError(f"{self.root}: the deployable models were not fitted ({info['skipped']})")
         self.info = info
         self.load_dir, self.features_dir = self.root / A.LOAD, self.root / A.FEATURES
+        self._check_files()
         self.load_manifest = A.manifest_of(A.LOAD).read(self.load_dir)
         self.load_summary = A.LOAD_SUMMARY.read(self.load_dir)
         self.genes = A.TARGET_GENES.read(self.root / A.TRAIN)
@@ -75,6 +76,19 @@ class DeployedRun:
         self.kinds = A.FEATURE_KINDS.read(self.features_dir)
         self.nodes = A.FEATURE_NODES.read(self.features_dir)
         self.graph_models = list(info.get("graph_models", []))
+
+    def _check_files(self) -> None:
+        """Every file prediction reads is still what its stage wrote (a truncated model is named, not unpickled)."""
+        from kgexpr.rundir import broken_output
+
+        for stage in (A.LOAD, A.FEATURES, A.TRAIN, A.DEPLOY):
+            folder = self.root / stage
+            outputs = A.manifest_of(stage).read(folder).get("outputs")
+            if not isinstance(outputs, dict):
+                continue  # written before manifests kept sizes and hashes: the readers still name a damaged file
+            why = broken_output(folder, outputs)
+            if why is not None:
+                raise KgexprError(f"{why}: 'kgexpr run --out {self.root}' with the run's options rebuilds it")
 
     @property
     def model_names(self) -> list[str]:
@@ -117,21 +131,31 @@ def read_drugs_file(path: str | Path) -> list[Compound]:
     ``signed-propagation`` starts from); smiles and targets may be empty for a compound already in the graph."""
     path = Path(path)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
-    try:
+    with reading_input(path):
         df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as e:
-        raise InputError(path, f"cannot read: {str(e).splitlines()[0]}") from None
     df.columns = [c.strip().lower() for c in df.columns]
     if "id" not in df.columns:
-        raise InputError(path, f"needs a column 'id' (found {', '.join(df.columns)}); optional: smiles, targets")
+        raise InputError(path, f"needs a column 'id' (found {', '.join(df.columns)}); optional: smiles, targets, action")
+    if df.empty:
+        raise InputError(path, "has no compounds (a header and no rows)")
+    from rdkit.rdBase import BlockLogs
+
+    from kgexpr.features.chemistry import parse_structure
+
     out = []
     for line, r in enumerate(df.itertuples(index=False), start=2):
         cid = str(r.id).strip()
         if not cid:
             raise InputError(path, "empty id", line=line)
         targets = [t.strip() for t in str(getattr(r, "targets", "") or "").replace(";", ",").replace("|", ",").split(",")]
-        out.append(Compound(cid, node_id("Drug", cid), "file", smiles=str(getattr(r, "smiles", "") or "").strip(),
-                            targets=[t for t in targets if t], action=str(getattr(r, "action", "") or "").strip()))
+        smiles = str(getattr(r, "smiles", "") or "").strip()
+        if smiles:  # a structure that does not parse would silently predict a compound without one
+            with BlockLogs():
+                mol, _how = parse_structure(smiles)
+            if mol is None:
+                raise InputError(path, f"compound {cid}: not a valid SMILES: {smiles!r}", line=line, field="smiles")
+        out.append(Compound(cid, node_id("Drug", cid), "file", smiles=smiles, targets=[t for t in targets if t],
+                            action=str(getattr(r, "action", "") or "").strip()))
     return out
 
 
@@ -184,7 +208,7 @@ def _entrez_targets(targets: list[str], gene_table: pd.DataFrame, cid: str) -> l
             bad.append(t)
     if bad:
         raise KgexprError(f"--drugs-file: compound {cid}: target(s) {', '.join(bad)} are not Gene nodes of the "
-                          f"run's graph; {suggest(bad[0], list(symbols))}")
+                          f"run's graph; {suggest(bad[0], sorted(symbols))}")
     return out
 
 
@@ -374,7 +398,9 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
 
     from kgexpr.learn.engine import predict_two_stages
 
-    saved = joblib.load(A.deployed_model(name).path(run.root / A.DEPLOY))
+    path = A.deployed_model(name).path(run.root / A.DEPLOY)
+    with reading(path):
+        saved = joblib.load(path)
     X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
     return predict_two_stages(saved["blocks"], saved["stage1"], saved["stage2"], X, design.X_target,
                               saved.get("stage2_inputs", "design"), saved.get("stage2_target", "response"),

@@ -161,8 +161,10 @@ class Settings:
             raise KgexprError(f"--descriptors {self.descriptors!r}: {suggest(self.descriptors, list(DESCRIPTOR_SETS))}")
         if not 0.0 < self.test_size < 1.0:
             raise KgexprError(f"test_size {self.test_size}: must be between 0 and 1")
-        if self.n_jobs == 0:
-            raise KgexprError("--n-jobs 0: use a positive number of workers, or -1 for all cores")
+        cores = os.cpu_count() or 1
+        if self.n_jobs == 0 or self.n_jobs < -cores:  # joblib would silently run one worker
+            raise KgexprError(f"--n-jobs {self.n_jobs}: use 1 to {cores} workers, or -1 for all cores (-2 for all but "
+                              f"one, down to -{cores})")
         if self.top_k < 1:
             raise KgexprError(f"--top {self.top_k}: must be at least 1")
         if self.run_id is not None and (not self.run_id.strip() or not self.run_id.isprintable()):

@@ -1,5 +1,6 @@
 """Artifacts, atomic writes and the run directory."""
 
+import hashlib
 import json
 import os
 
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kgexpr import artifacts as A
-from kgexpr.atomic import atomic_dir, atomic_file
+from kgexpr.atomic import TMP_MARK, atomic_dir, atomic_file
 from kgexpr.errors import KgexprError
 from kgexpr.rundir import RunDir
 
@@ -47,7 +48,7 @@ def test_train_results_round_trip(tmp_path):
     assert set(back) == {"random", "drug"} and set(back["random"]) == {"cn"}
     for name in arrays:
         np.testing.assert_array_equal(getattr(back["random"]["cn"], name), arrays[name])
-    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    assert not [p for p in tmp_path.iterdir() if TMP_MARK in p.name]
 
 
 def test_atomic_dir_replaces_whole_or_not_at_all(tmp_path):
@@ -85,9 +86,11 @@ def test_run_dir_writes_a_manifest_and_reuses_by_key(tmp_path):
         (tmp / "out.txt").write_text("x")
         info["n"] = 1
     m = run.manifest("load")
-    assert m["key"] == "k1" and m["params"] == {"x": 1} and m["seed"] == 3 and m["outputs"] == ["out.txt"]
+    assert m["key"] == "k1" and m["params"] == {"x": 1} and m["seed"] == 3 
+    assert m["outputs"] == {"out.txt": {"size": 1, "sha256": hashlib.sha256(b"x").hexdigest()}}
     assert m["info"] == {"n": 1} and "versions" in m
     assert run.done("load", "k1") is not None and run.done("load", "k2") is None
+    assert run.broken(run.done("load", "k1")) is None
     with pytest.raises(RuntimeError):
         with run.writing("load", "k2", {}) as (tmp, _):
             (tmp / "other.txt").write_text("y")
@@ -95,6 +98,52 @@ def test_run_dir_writes_a_manifest_and_reuses_by_key(tmp_path):
     assert run.manifest("load")["key"] == "k1"
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["load"]
     assert json.loads((tmp_path / "run" / "load" / A.MANIFEST).read_text())["stage"] == "load"
+
+
+@pytest.mark.parametrize("change, why", [
+    (lambda f: f.unlink(), "is missing"),
+    (lambda f: f.write_text("xy"), "is 2 bytes, 1 when written"),
+    (lambda f: f.write_text("y"), "changed since it was written"),
+])
+def test_a_stage_whose_file_changed_is_not_reusable(tmp_path, change, why):
+    run = RunDir(tmp_path / "run")
+    with run.writing("load", "k1", {}) as (tmp, _):
+        (tmp / "out.txt").write_text("x")
+    change(tmp_path / "run" / "load" / "out.txt")
+    assert why in run.broken(run.done("load", "k1"))
+
+
+def test_an_older_manifest_without_hashes_is_not_trusted(tmp_path):
+    run = RunDir(tmp_path / "run")
+    with run.writing("load", "k1", {}) as (tmp, _):
+        (tmp / "out.txt").write_text("x")
+    f = tmp_path / "run" / "load" / A.MANIFEST
+    f.write_text(json.dumps({**json.loads(f.read_text()), "outputs": ["out.txt"]}))
+    assert "no sizes or content hashes" in run.broken(run.done("load", "k1"))
+
+
+def test_damaged_files_read_as_one_error_naming_them(tmp_path):
+    import joblib
+
+    from kgexpr.errors import DamagedFile, reading
+
+    art = A.Artifact("evaluate", "m.parquet", "")
+    art.write(tmp_path, pd.DataFrame({"a": range(100)}))
+    npz = tmp_path / "r.npz"
+    np.savez(npz, a=np.arange(1000))
+    jl = tmp_path / "m.joblib"
+    joblib.dump({"a": np.arange(1000)}, jl, compress=1)
+    for f in (art.path(tmp_path), npz, jl):
+        f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    with pytest.raises(DamagedFile, match=r"m\.parquet: damaged or incomplete"):
+        art.read(tmp_path)
+    with pytest.raises(DamagedFile, match=r"r\.npz: damaged"):
+        A.TrainResult.load(npz)
+    with pytest.raises(DamagedFile, match=r"m\.joblib: damaged"):
+        with reading(jl):
+            joblib.load(jl)
+    with pytest.raises(FileNotFoundError):  # a missing file stays the OS's error
+        A.Artifact("evaluate", "gone.parquet", "").read(tmp_path)
 
 
 def test_partial_results_folder_goes_when_the_stage_finishes(tmp_path):

@@ -133,11 +133,11 @@ def test_bad_input_is_one_clear_error_and_nothing_half_written(tmp_path, demo_da
     res = CliRunner().invoke(main, ["load", "--data-dir", str(bad), "--out", str(out)])
     assert res.exit_code == 2
     assert "error:" in res.output and gct.name in res.output and "Traceback" not in res.output
-    assert not (out / "load").exists()
-    assert not [p for p in out.iterdir() if p.name.startswith(".load")]
+    assert not out.exists()  # nothing half-written, and the run directory it created is gone again
 
 
 BAD_OPTIONS = [
+    ["--n-jobs", "-99"],  # joblib would run one worker without a word
     ["--features", "nosuchmethod"],
     ["--trees", "0"],
     ["--genes", "-5"],
@@ -146,6 +146,16 @@ BAD_OPTIONS = [
     ["--learner-param", "n_components=0"],
     ["--feature-param", "lpi.gamma=1"],
 ]
+
+
+def test_an_empty_data_dir_is_one_line_before_the_banner(tmp_path):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    res = CliRunner().invoke(main, ["run", "--data-dir", str(empty), "--out", str(tmp_path / "run")])
+    assert res.exit_code == 2
+    assert [x for x in res.output.splitlines() if x.strip()] == [
+        f"error: data directory {empty} lacks kgml_dir, expression, gene ids (use --demo for simulated data)"]
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize("bad", BAD_OPTIONS, ids=lambda a: " ".join(a))

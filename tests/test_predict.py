@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from kgexpr import artifacts as A
 from kgexpr.cli import main
+from kgexpr.rundir import output_records
 
 ARGS = ["--trees", "8", "--features", "cn,lpi,deepwalk", "--genes", "0", "--splits", "cv", "--folds", "3",
         "--max-signatures", "20", "--expression", "lincs-l1000-demo"]
@@ -137,9 +138,38 @@ def test_a_source_id_merged_into_another_drug_predicts_as_that_drug(deployed, tm
     merges = pd.DataFrame({"kind": ["merged"], "drug_id": [key], "member_id": ["DB99999"], "member_source": ["drugbank"],
                            "member_name": ["alias"], "matched_by": ["inchikey"]})
     merges.to_csv(A.DRUG_MERGES.path(run / A.LOAD), index=False)
+    manifest = A.manifest_of(A.LOAD).read(run / A.LOAD)  # recorded as the load would have recorded it
+    manifest["outputs"][A.DRUG_MERGES.filename] = output_records(run / A.LOAD)[A.DRUG_MERGES.filename]
+    A.manifest_of(A.LOAD).write(run / A.LOAD, manifest)
     a, b = tmp_path / "a.tsv", tmp_path / "b.tsv"
     res = _predict(run, "--drugs", "DB99999", "--model", "cn", "--out", str(a))
     assert res.exit_code == 0, res.output
     assert _predict(run, "--drugs", key, "--model", "cn", "--out", str(b)).exit_code == 0
     np.testing.assert_array_equal(pd.read_csv(a, sep="\t", index_col=0).to_numpy(),
                                   pd.read_csv(b, sep="\t", index_col=0).to_numpy())
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("id\tsmiles\ttargets\nNEW-1\tC1CC(=O)XZ%%((\t{gene}\n", r"new.tsv:2: field 'smiles': compound NEW-1: not a valid SMILES: 'C1CC(=O)XZ%%(('"),
+    ("", "new.tsv: is empty (no header, no rows)"),
+    ("id\tsmiles\ttargets\n", "new.tsv: has no compounds (a header and no rows)"),
+])
+def test_a_bad_drugs_file_is_one_line_naming_it_before_any_work(deployed, tmp_path, content, expected):
+    genes = A.TARGET_GENES.read(deployed / A.TRAIN)
+    f = tmp_path / "new.tsv"
+    f.write_text(content.format(gene=genes["symbol"].iloc[0]))
+    out = tmp_path / "p.tsv"
+    res = _predict(deployed, "--drugs-file", str(f), "--model", "cn", "--out", str(out))
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.output.strip() == f"error: {tmp_path / expected}"
+    assert not out.exists()
+
+
+def test_an_unknown_target_is_one_short_line(deployed, tmp_path):
+    genes = A.TARGET_GENES.read(deployed / A.TRAIN)
+    f = tmp_path / "new.tsv"
+    symbol = genes["symbol"].iloc[0]
+    f.write_text(f"id\tsmiles\ttargets\nNEW-1\tc1ccccc1\t{symbol}X\n")
+    res = _predict(deployed, "--drugs-file", str(f), "--model", "cn", "--out", str(tmp_path / "p.tsv"))
+    assert res.exit_code == 2 and len(res.output.splitlines()) == 1
+    assert f"{symbol}X" in res.output and len(res.output) < 600, res.output

@@ -5,7 +5,8 @@
 // sources' names) or a drug_id (DrugBank "DB00619", Broad "BRD-K92723993", KEGG "D01441"), and a
 // gene symbol. Follows what the features see: drug targets, KGML interactions, pathway
 // membership and cell-line mutations, in either direction; learned ASSOCIATED_WITH edges are
-// left out. Up to 25 paths of at most 6 hops (Browser draws them; Table shows the text).
+// left out. Up to 25 paths of at most 6 hops (Browser draws them; Table shows the text), ordered by
+// hops, drug and the nodes they pass, so the same 25 whatever order the graph was loaded in.
 WITH 'imatinib' AS drug, 'TP53' AS symbol
 CALL (drug) {
   MATCH (d:Drug {drug_id: drug}) RETURN d
@@ -19,6 +20,6 @@ MATCH p = allShortestPaths((d)-[:TARGETS|INTERACTS|IN_PATHWAY|HAS_MUTATION*..6]-
 RETURN p,
        d.drug_id AS drug_id,
        length(p) AS hops,
-       [n IN nodes(p) | coalesce(n.symbol, n.name, n.kegg_id, n.drug_id)] AS via
-ORDER BY hops, drug_id
+       [n IN nodes(p) | coalesce(n.symbol, n.name, n.kegg_id, n.drug_id, '')] AS via
+ORDER BY hops, drug_id, via
 LIMIT 25

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from kgexpr.atomic import atomic_dir
-from kgexpr.errors import KgexprError
+from kgexpr.errors import KgexprError, reading
 from kgexpr.graph.schema import NODE_KEYS, REL_TYPES, check_label, check_rel_type
 from kgexpr.graph.store import GraphStore
 
@@ -26,6 +26,8 @@ class EmbeddedStore(GraphStore):
         self._edges: dict[str, pd.DataFrame] = {}
         self._empty()
         if self.path is not None and (self.path / "store.json").exists():
+            with reading(self.path / "store.json"):  # written last: a store without it whole is damaged
+                json.loads((self.path / "store.json").read_text())["counts"]
             self._load()
 
     # ---- writes ---------------------------------------------------------------------------
@@ -127,9 +129,11 @@ class EmbeddedStore(GraphStore):
         for label in NODE_KEYS:
             f = self.path / f"node_{label}.parquet"
             if f.exists():
-                self._nodes[label] = pd.read_parquet(f)
+                with reading(f):
+                    self._nodes[label] = pd.read_parquet(f)
         for t in REL_TYPES:
             f = self.path / f"rel_{t}.parquet"
             if f.exists():
-                self._edges[t] = pd.read_parquet(f)
+                with reading(f):
+                    self._edges[t] = pd.read_parquet(f)
 

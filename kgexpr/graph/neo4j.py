@@ -76,8 +76,22 @@ def _key_dtype(label: str):
 
 
 def _first_line(text) -> str:
-    text = str(text or "").strip()
-    return text.splitlines()[0] if text else ""
+    """The message's first line, joined with the next ones while it ends in a colon (the driver's 'Failed to read
+    from defunct connection ...:' leaves its reason on the following line), and the OS's reason when only a
+    cause (an exception ``text`` was raised from) carries it."""
+    lines = [x.strip() for x in str(text or "").strip().splitlines() if x.strip()]
+    out = lines[0] if lines else ""
+    for more in lines[1:]:
+        if not out.endswith(":"):
+            break
+        out = f"{out} {more}"
+    if isinstance(text, BaseException):
+        cause = text.__cause__ or text.__context__
+        while cause is not None and not isinstance(cause, OSError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None and cause.strerror and cause.strerror not in out:
+            out = f"{out.rstrip(':')}: {cause.strerror}"
+    return out.rstrip(":") if out.endswith(":") else out
 
 
 class _IncompleteBatch(KgexprError):

@@ -8,6 +8,7 @@ import numpy as np
 
 from kgexpr.artifacts import block_file, block_files
 from kgexpr.atomic import atomic_file
+from kgexpr.errors import DamagedFile, reading
 from kgexpr.learn.engine import BlockResult
 
 
@@ -26,12 +27,16 @@ class NpzBlockStore:
         path = self._path(stage, block_index)
         if not path.exists():
             return None
-        with np.load(path) as z:
-            return BlockResult(
-                held_out=z["held_out"],
-                predictions=z["predictions"] if "predictions" in z.files else None,
-                importances=z["importances"] if "importances" in z.files else None,
-            )
+        try:
+            with reading(path), np.load(path) as z:
+                return BlockResult(
+                    held_out=z["held_out"],
+                    predictions=z["predictions"] if "predictions" in z.files else None,
+                    importances=z["importances"] if "importances" in z.files else None,
+                )
+        except DamagedFile:
+            path.unlink(missing_ok=True)
+            return None  # a damaged block is fitted again
 
     def save(self, stage: int, block_index: int, result: BlockResult) -> None:
         arrays = {"held_out": result.held_out}

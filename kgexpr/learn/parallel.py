@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 
 from kgexpr.errors import KgexprError
 from kgexpr.progress import console
 
 
+def exit_with_parent(parent: int) -> None:
+    """Run in each local worker as it starts: exit once the process that started it is gone. loky's workers do not
+    watch their parent, so those of a killed run stayed alive for minutes (up to their 300 s idle timeout, or longer
+    when blocked sending a result nobody reads)."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kgexpr-exit-with-parent", daemon=True).start()
+
+
 def dask_backend(address: str | None):
-    """joblib's Dask backend on the scheduler at ``address`` (a no-op without one): blocks run on its workers."""
+    """joblib's Dask backend on the scheduler at ``address`` (blocks run on its workers), else local processes
+    (loky) that end with the process that started them."""
     if not address:
-        return nullcontext()
+        import os
+
+        from joblib import parallel_config
+
+        return parallel_config(backend="loky", initializer=exit_with_parent, initargs=(os.getpid(),))
     try:
         from dask.distributed import Client
         from joblib import parallel_config

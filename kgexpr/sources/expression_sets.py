@@ -31,7 +31,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from kgexpr.errors import InputError, KgexprError
+from kgexpr.errors import InputError, KgexprError, reading_input
 from kgexpr.progress import bar, human_bytes
 from kgexpr.sources import gct
 from kgexpr.sources._io import is_missing, parse_flag
@@ -381,7 +381,8 @@ def _landmark_rows(es: ExpressionSet) -> tuple[list[str] | None, "callable | Non
 
 # --------------------------------------------------------------------------- consensus
 def _consensus_ids(path: Path) -> list[str]:
-    ids = pd.read_csv(path, sep="\t", usecols=[0], dtype=str, keep_default_na=False).iloc[:, 0]
+    with reading_input(path):
+        ids = pd.read_csv(path, sep="\t", usecols=[0], dtype=str, keep_default_na=False).iloc[:, 0]
     return ids.str.strip().tolist()
 
 

@@ -147,7 +147,9 @@ def _gct_header(path: Path, lines: Iterator[str]) -> _GctHeader:
     nrm, ncm = (dims[2], dims[3]) if version == "#1.3" else (1, 0)
     header = head[2].split("\t")
     if len(header) != 1 + nrm + ncol:
-        raise InputError(path, f"header has {len(header)} columns, expected 1 + {nrm} + {ncol}", line=3)
+        raise InputError(path, f"declares {ncol} samples (and {nrm} row-metadata columns), but the header on line 3 "
+                               f"has {len(header) - 1 - nrm} sample columns ({len(header)} in all)", line=2,
+                         field="dimensions")
     row_names = _mangle([h.strip() for h in header[1:1 + nrm]])
     samples = [h.strip() for h in header[1 + nrm:]]
     dup = pd.Series(samples).duplicated()
@@ -157,7 +159,7 @@ def _gct_header(path: Path, lines: Iterator[str]) -> _GctHeader:
     for i in range(ncm):
         ln = next(lines, None)
         if ln is None:
-            raise InputError(path, f"expected {nrow} data rows, found 0", line=4 + i)
+            raise InputError(path, f"expected {nrow} data rows (as line 2 declares), found 0", line=4 + i)
         parts = ln.split("\t")
         if len(parts) != 1 + nrm + ncol:
             raise InputError(path, f"row has {len(parts)} columns, expected {1 + nrm + ncol}", line=4 + i)
@@ -216,12 +218,12 @@ def read_gct(
         line_no = h.first_data + n
         if n > h.nrow:
             if ln.strip():
-                raise InputError(path, f"expected {h.nrow} data rows, found more", line=line_no)
+                raise InputError(path, f"expected {h.nrow} data rows (as line 2 declares), found more", line=line_no)
             continue
         parts = ln.split("\t")
         if len(parts) != width:
             if not ln.strip():
-                raise InputError(path, f"expected {h.nrow} data rows, found {n - 1}", line=line_no)
+                raise InputError(path, f"expected {h.nrow} data rows (as line 2 declares), found {n - 1}", line=line_no)
             raise InputError(path, f"row has {len(parts)} columns, expected {width}", line=line_no)
         rid = parts[0].strip()
         if rid in ids_seen:
@@ -240,7 +242,7 @@ def read_gct(
         meta.append(rmeta)
     found = min(n, h.nrow)
     if found < h.nrow:
-        raise InputError(path, f"expected {h.nrow} data rows, found {found}", line=h.first_data + found + 1)
+        raise InputError(path, f"expected {h.nrow} data rows (as line 2 declares), found {found}", line=h.first_data + found + 1)
     if wanted_rows is not None:
         missing = sorted(wanted_rows - set(ids_seen))
         if missing:

@@ -124,7 +124,10 @@ def reusable_offline(spec: StageSpec, s: Settings, run: RunDir, needs: dict[str,
     now = key_parts(spec, s, needs, {})
     same = all(json.loads(json.dumps(now[k], default=str)) == m.get(k)
                for k in ("code_version", "kgexpr", "params", "needs", "backend"))
-    return Stage(spec.name, run.stage_path(spec.name), m, reused=True) if same else None
+    if not same:
+        return None
+    done = Stage(spec.name, run.stage_path(spec.name), m, reused=True)
+    return None if run.broken(done) else done
 
 
 def execute(spec: StageSpec, s: Settings, run: RunDir) -> Stage:
@@ -142,8 +145,8 @@ def execute(spec: StageSpec, s: Settings, run: RunDir) -> Stage:
         parts = key_parts(spec, s, needs, inputs)
         ctx.key = stable_hash(parts)
         done = run.done(spec.name, ctx.key)
-        why = None
-        if done is not None and spec.still_valid is not None:
+        why = run.broken(done) if done is not None else None
+        if done is not None and why is None and spec.still_valid is not None:
             try:
                 why = spec.still_valid(ctx, done)
             except BackendUnreachable as e:

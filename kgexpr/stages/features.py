@@ -9,6 +9,7 @@ import pandas as pd
 
 from kgexpr import artifacts as A
 from kgexpr.atomic import atomic_file
+from kgexpr.errors import DamagedFile, reading
 from kgexpr.graph.schema import node_id
 from kgexpr.progress import Progress, console
 from kgexpr.settings import Settings
@@ -67,9 +68,9 @@ def run(ctx: StageContext) -> None:
                              rows, panel)
             table_file, engine_file = A.feature_cache_entry(ctx.run.root, name, ckey)
             table_file.parent.mkdir(parents=True, exist_ok=True)
-            if table_file.exists():
+            table = _cached(table_file)
+            if table is not None:
                 prog.step(name, "cached")
-                table = pd.read_parquet(table_file)
                 engines[name] = engine_file.read_text().strip() if engine_file.exists() else "unknown"
             else:
                 prog.step(name, method.description)
@@ -100,6 +101,18 @@ def run(ctx: StageContext) -> None:
                      "node_properties": written})
     if written:
         console.print("features: written as node properties: " + ", ".join(f"{p} ({n} nodes)" for p, n in written.items()))
+
+
+def _cached(table_file) -> pd.DataFrame | None:
+    """A cached feature table, or None when there is none or it no longer reads (then it is computed again)."""
+    if not table_file.exists():
+        return None
+    try:
+        with reading(table_file):
+            return pd.read_parquet(table_file)
+    except DamagedFile as e:
+        console.print(f"[yellow]features: {e.path} is damaged; computing it again[/]")
+        return None
 
 
 def still_valid(ctx: StageContext, done) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from kgexpr import artifacts as A
-from kgexpr.errors import KgexprError
+from kgexpr.errors import DamagedFile, KgexprError
 from kgexpr.progress import Progress, console
 from kgexpr.rundir import file_fingerprint
 from kgexpr.settings import Settings
@@ -62,10 +62,20 @@ def pick_expression(catalog, s: Settings, *, say: bool = False):
         raise KgexprError(f"no LINCS expression set (.gct/.gctx or consensus table) in {catalog.data_dir}")
     if len(sets) == 1:
         return sets[0]
-    counts = {e.name: e.summary()["compounds"] for e in sets}
-    best = max(sets, key=lambda e: (counts[e.name], e.name == sets[0].name))
+    counts, unreadable = {}, {}
+    for e in sets:  # one damaged set does not stop a run on another
+        try:
+            counts[e.name] = e.summary()["compounds"]
+        except KgexprError as exc:
+            unreadable[e.name] = exc
+    if not counts:
+        raise next(iter(unreadable.values()))
+    readable = [e for e in sets if e.name in counts]
+    best = max(readable, key=lambda e: (counts[e.name], e.name == readable[0].name))
     if say:
-        others = ", ".join(f"{n} ({c})" for n, c in counts.items() if n != best.name)
+        for exc in unreadable.values():
+            console.print(f"[yellow]expression: skipped: {exc}[/]")
+        others = ", ".join(f"{n} ({c})" for n, c in counts.items() if n != best.name) or "none readable"
         console.print(f"expression: {best.name} ({counts[best.name]} compounds, the most; others: {others}; "
                       "choose with --expression)")
     return best
@@ -220,8 +230,15 @@ def still_valid(ctx: StageContext, done) -> str | None:
     from kgexpr.graph.view import graph_hash
 
     s = ctx.settings
-    if s.backend == "embedded":
-        return None  # the graph lives in the load's own folder
+    if s.backend == "embedded":  # the graph lives in the load's own folder, and explain adds its edges there
+        try:
+            store = ctx.store(embedded_path=A.GRAPH.path(done.path))
+            same = graph_hash(store.graph_view()) == done.manifest.get("info", {}).get("graph_hash")
+        except DamagedFile as e:
+            return f"{e.path} is damaged"
+        finally:
+            ctx.close()
+        return None if same else f"the embedded graph in {A.GRAPH.path(done.path)} changed since this load"
     if s.neo4j_clear:
         return "--neo4j-clear: emptying the database and loading it again"
     store = ctx.store()

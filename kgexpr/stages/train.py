@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from kgexpr import artifacts as A
+from kgexpr.errors import DamagedFile
 from kgexpr.progress import bar, console
 from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
@@ -161,6 +162,12 @@ def run(ctx: StageContext) -> None:
            if s.graph_control and not s.permute_features else "")
     )
     partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
+    for f in sorted(partial.glob("*.npz")):  # a finished fold counts as done by its file: it must still read
+        try:
+            A.TrainResult.load(f)
+        except DamagedFile as e:
+            console.print(f"[yellow]train: {e.path} is damaged; fitting it again[/]")
+            f.unlink()
     kept = len(list(partial.glob("*.npz"))) + len(list((partial / "blocks").glob("*.npz")))
     if kept:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")

@@ -275,3 +275,52 @@ def test_pooled_signatures_get_no_dose_or_time_features():
     assert not {"log10_dose_um", "time_h"} & set(standard_features(pooled, None).columns)
     dosed = pooled.assign(dose_um=[1.0, np.nan], time_h=[24.0, 6.0])
     assert {"log10_dose_um", "time_h"} <= set(standard_features(dosed, None).columns)
+
+
+@pytest.fixture
+def data_with_broken_sets(demo_data, tmp_path):
+    """The demo data plus an empty consensus table, a truncated gzip one and an empty GCT beside the real sets."""
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(demo_data, root)
+    (root / "lincs-consensi-empty").mkdir()
+    (root / "lincs-consensi-empty" / "consensi-empty.tsv.gz").write_bytes(b"")
+    (root / "lincs-consensi-trunc").mkdir()
+    whole = gzip.compress(("pert_id\t1\t2\n" + "".join(f"BRD-K{i:08d}\t0.1\t0.2\n" for i in range(2000))).encode())
+    (root / "lincs-consensi-trunc" / "consensi-trunc.tsv.gz").write_bytes(whole[: len(whole) // 2])
+    level5 = next(p for p in root.iterdir() if p.name.startswith("lincs-l1000"))
+    (level5 / "empty.gct").write_text("")
+    return root
+
+
+def test_kgexpr_data_lists_broken_sets_as_unreadable_naming_the_file(data_with_broken_sets):
+    from click.testing import CliRunner
+
+    from kgexpr.cli import main
+
+    res = CliRunner().invoke(main, ["data", "--data-dir", str(data_with_broken_sets)])
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    unreadable = [x for x in res.output.splitlines() if "unreadable:" in x]
+    assert len(unreadable) == 3
+    assert any("consensi-empty.tsv.gz: is empty" in x for x in unreadable)
+    assert any("consensi-trunc.tsv.gz: cannot be read (EOFError" in x for x in unreadable)
+    assert any("empty.gct" in x for x in unreadable)
+
+
+@pytest.mark.slow
+def test_the_default_run_skips_unreadable_sets_and_a_chosen_one_is_one_line(data_with_broken_sets, tmp_path):
+    from click.testing import CliRunner
+
+    from kgexpr.cli import main
+
+    res = CliRunner().invoke(main, ["load", "--data-dir", str(data_with_broken_sets), "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("expression: skipped: ") == 3
+    res = CliRunner().invoke(main, ["load", "--data-dir", str(data_with_broken_sets), "--out", str(tmp_path / "b"),
+                                    "--expression", "lincs-consensi-trunc"])
+    assert res.exit_code == 2 and "Traceback" not in res.output and "Aborted" not in res.output
+    errors = [x for x in res.output.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "consensi-trunc.tsv.gz" in errors[0]
+    assert not (tmp_path / "b").exists()

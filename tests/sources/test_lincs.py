@@ -339,12 +339,18 @@ def test_gct_empty_and_truncated(tmp_path):
     with pytest.raises(InputError, match="expected #1.2 or #1.3"):
         read_gct(write_gct(tmp_path / "nothdr.gct", "hello\n"))
     short = "\n".join(gct13_text().splitlines()[:-1]) + "\n"
-    with pytest.raises(InputError, match="expected 4 data rows, found 3"):
+    with pytest.raises(InputError, match=r"expected 4 data rows \(as line 2 declares\), found 3"):
         read_gct(write_gct(tmp_path / "short.gct", short))
     ragged = gct13_text().replace("\t-0.5\n", "\n")
     with pytest.raises(InputError) as err:
         read_gct(write_gct(tmp_path / "ragged.gct", ragged))
     assert "ragged.gct:11" in str(err.value) and "columns" in str(err.value)
+    lines = gct13_text().splitlines(keepends=True)
+    dims = lines[1].split("\t")
+    dims[1] = str(int(dims[1]) + 1)  # line 2 claims one sample more than the header holds
+    with pytest.raises(InputError) as err:
+        read_gct(write_gct(tmp_path / "lying.gct", lines[0] + "\t".join(dims) + "".join(lines[2:])))
+    assert "lying.gct:2" in str(err.value) and err.value.field == "dimensions"
 
 
 def test_gctx_bad_files(tmp_path):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from kgexpr.atomic import TMP_MARK
 from kgexpr.cli import main
 
 pytestmark = pytest.mark.slow
@@ -54,6 +55,7 @@ def test_killed_training_resumes_with_identical_results(demo_data, tmp_path, tra
     res = subprocess.run(_train_cmd(killed, demo_data), capture_output=True, text=True)
     assert res.returncode == 0, res.stderr + res.stdout
     assert "resuming an interrupted run" in res.stdout
+    assert not [p for p in killed.rglob("*") if TMP_MARK in p.name]  # the killed run's hidden folders are gone
     a, b = train_arrays(whole), train_arrays(killed)
     assert a.keys() == b.keys()
     for k in a:
