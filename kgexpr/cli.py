@@ -438,7 +438,8 @@ def run_cmd(**kw):
     s = settings_from(kw)
     genes = "every landmark gene" if not s.n_genes else f"a seeded choice of {s.n_genes} landmark genes"
     console.print(
-        f"kgexpr run -> {s.out}  ({genes}, learner {s.learner}, {s.n_trees} trees, "
+        ("SIMULATED demo data (not biology): " if _on_demo_data(s) else "")
+        + f"kgexpr run -> {s.out}  ({genes}, learner {s.learner}, {s.n_trees} trees, "
         f"features {','.join(s.features)}, splits {','.join(s.splits)}; the train stage says how many genes "
         "and samples the data gives)"
     )
