@@ -54,6 +54,20 @@ def block_files(folder: str | Path, prefix: str) -> list[Path]:
 #: the simulated data written for a run without a data directory
 DEMO_DATA = "demo-data"
 
+#: the column every CSV or TSV of results carries, so a file copied out of a run still says what data made it
+DATA_COLUMN = "data"
+SIMULATED, REAL = "SIMULATED", "real"
+
+
+def labelled(frame: pd.DataFrame, demo: bool) -> pd.DataFrame:
+    """``frame`` with the :data:`DATA_COLUMN` last: SIMULATED for the demo data, else real."""
+    return frame.assign(**{DATA_COLUMN: SIMULATED if demo else REAL})
+
+
+def run_is_demo(run_root: str | Path) -> bool:
+    """Whether a run directory's results come from the simulated demo data (its load summary says)."""
+    return bool(LOAD_SUMMARY.read_if_exists(Path(run_root) / LOAD, {}).get("demo"))
+
 
 @dataclass(frozen=True)
 class Artifact:

@@ -31,119 +31,168 @@ def _csv(values) -> str:
     return ",".join(values)
 
 
-def common_options(fn):
-    """Options every stage command takes (so any stage can be run alone on a run directory)."""
-    opts = [
-        click.option("--out", "out", type=click.Path(path_type=Path), default=D("out"), show_default=True,
-                     help="Run directory: every stage writes its artifacts and manifest here."),
-        click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-                     help="Folder with the public data (default: $KGEXPR_DATA, else ../shared/data)."),
-        click.option("--demo", is_flag=True, help="Use the generated, clearly labelled SIMULATED data set."),
-        click.option("--backend", default=D("backend"), show_default=True,
-                     help="Graph store: 'embedded' (in-process, no server) or 'neo4j' (a Neo4j + GDS server)."),
-        click.option("--neo4j-uri", default=None,
-                     help="Bolt URI (default $NEO4J_URI or bolt://127.0.0.1:7687); password from $NEO4J_PASSWORD."),
-        click.option("--neo4j-user", default=None, help="Neo4j user (default $NEO4J_USER or neo4j)."),
-        click.option("--neo4j-database", default=None,
-                     help="Neo4j database (default $NEO4J_DATABASE, else the server's default database)."),
-        click.option("--neo4j-clear", is_flag=True,
-                     help="Empty the graph store before loading (otherwise the load merges into what is there)."),
-        click.option("--seed", type=int, default=D("seed"), show_default=True,
-                     help="Seed for gene choice, splits, walks and forests."),
-        click.option("--run-id", default=None,
-                     help="Id of the run's ASSOCIATED_WITH edges in the graph (default: the run directory's name "
-                          "plus a short hash of the training key; cypher/explore/list_runs.cypher lists them)."),
-    ]
+def _apply(fn, opts):
     for o in reversed(opts):
         fn = o(fn)
     return fn
 
 
-def model_options(fn):
-    from kgexpr.features import available_methods
-    from kgexpr.learn.learners import LEARNERS
+def _common(hidden: bool) -> list:
+    """Options every stage command takes: the run directory, the data, the graph store (--neo4j-clear: any stage
+    command may run the load first), the seed."""
+    return [
+        click.option("--out", "out", type=click.Path(path_type=Path), default=D("out"), show_default=True,
+                     help="Run directory: every stage writes its artifacts and manifest here."),
+        click.option("--data-dir", type=click.Path(path_type=Path), default=None, hidden=hidden,
+                     help="Folder with the public data (default: $KGEXPR_DATA, else ../shared/data)."),
+        click.option("--demo", is_flag=True, hidden=hidden,
+                     help="Use the generated, clearly labelled SIMULATED data set."),
+        click.option("--backend", default=D("backend"), show_default=True, hidden=hidden,
+                     help="Graph store: 'embedded' (in-process, no server) or 'neo4j' (a Neo4j + GDS server)."),
+        click.option("--neo4j-uri", default=None, hidden=hidden,
+                     help="Bolt URI (default $NEO4J_URI or bolt://127.0.0.1:7687); password from $NEO4J_PASSWORD."),
+        click.option("--neo4j-user", default=None, hidden=hidden, help="Neo4j user (default $NEO4J_USER or neo4j)."),
+        click.option("--neo4j-database", default=None, hidden=hidden,
+                     help="Neo4j database (default $NEO4J_DATABASE, else the server's default database)."),
+        click.option("--neo4j-clear", is_flag=True, hidden=hidden,
+                     help="Empty the graph store before loading (otherwise the load merges into what is there)."),
+        click.option("--seed", type=int, default=D("seed"), show_default=True, hidden=hidden,
+                     help="Seed for the signature draw, gene choice, splits, walks and forests."),
+    ]
 
-    opts = [
-        click.option("--expression", default=None, metavar="NAME|PATH",
+
+def _explain_options(hidden: bool) -> list:
+    return [click.option("--run-id", default=None, hidden=hidden,
+                         help="Id of the run's ASSOCIATED_WITH edges in the graph (default: the run directory's name "
+                              "plus a short hash of the training key; cypher/explore/list_runs.cypher lists them).")]
+
+
+def _load_options(hidden: bool) -> list:
+    """What the load stage reads: the expression set, the selection, the scaling, the drug descriptors."""
+    return [
+        click.option("--expression", default=None, metavar="NAME|PATH", hidden=hidden,
                      help="Expression set: a name 'kgexpr data' lists (a folder under the data directory) or a "
                           "path to a .gct/.gctx/consensus file (default: the real set with the most compounds)."),
-        click.option("--cell-line", default=D("cell_line"), show_default=True,
+        click.option("--cell-line", default=D("cell_line"), show_default=True, hidden=hidden,
                      help="Cell line to model; 'auto' = MCF7 if it has at least 50 compound samples, else the "
                           "line with the most (ignored for consensus signatures)."),
-        click.option("--pert-type", "pert_types", default=_csv(D("pert_types")), show_default=True,
+        click.option("--pert-type", "pert_types", default=_csv(D("pert_types")), show_default=True, hidden=hidden,
                      help="Comma-separated LINCS pert types to keep (trt_cp = compounds)."),
-        click.option("--time", "pert_time", type=float, default=None, help="Only signatures at this time (hours)."),
-        click.option("--dose", "pert_dose", type=float, default=None, help="Only signatures at this dose (µM, ±5 %)."),
-        click.option("--max-signatures", type=int, default=None,
+        click.option("--time", "pert_time", type=float, default=None, hidden=hidden,
+                     help="Only signatures at this time (hours)."),
+        click.option("--dose", "pert_dose", type=float, default=None, hidden=hidden,
+                     help="Only signatures at this dose (µM, ±5 %)."),
+        click.option("--max-signatures", type=int, default=None, hidden=hidden,
                      help="At most this many signatures (a draw seeded by --seed), read from the file."),
-        click.option("--strict", is_flag=True,
+        click.option("--strict", is_flag=True, hidden=hidden,
                      help="Reject signatures with missing values (NaN) instead of dropping them with a count."),
-        click.option("--scaling", default=D("scaling"), show_default=True,
+        click.option("--scaling", default=D("scaling"), show_default=True, hidden=hidden,
                      help="Target scaling per gene: 'none' (the input's units), 'minmax' (the paper; affine), "
                           "'robust' (asinh of MAD-standardised values, then min-max) or 'auto' (none for consensus "
                           "signatures, minmax for level-5 ones). Scores are reported in the input's units first."),
-        click.option("--target-clip", type=float, default=D("target_clip"), show_default=True,
+        click.option("--descriptors", default=D("descriptors"), show_default=True, hidden=hidden,
+                     help="Drug descriptors of every model (the baseline's only inputs): 'structure' (RDKit Morgan "
+                          "fingerprint + physico-chemical descriptors) or 'formula' (element counts)."),
+        click.option("--target-categories", default=_csv(D("target_categories")), show_default=True, hidden=hidden,
+                     help="DrugBank protein categories that become a drug's TARGETS edges: comma-separated, from "
+                          "target, enzyme, transporter, carrier."),
+        click.option("--fingerprint-bits", type=int, default=D("fingerprint_bits"), show_default=True, hidden=hidden,
+                     help="Morgan fingerprint length."),
+        click.option("--fingerprint-radius", type=int, default=D("fingerprint_radius"), show_default=True,
+                     hidden=hidden, help="Morgan radius (2 = ECFP4)."),
+    ]
+
+
+def _feature_options(hidden: bool) -> list:
+    """What the features stage computes."""
+    from kgexpr.features import available_methods
+
+    return [
+        click.option("--features", "features", default=_csv(D("features")), show_default=True, hidden=hidden,
+                     help=f"Comma-separated feature sets, from {', '.join(available_methods())}."),
+        click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE", hidden=hidden,
+                     help="A feature method's parameter, e.g. lpi.beta=0.02 or deepwalk.dim=64 (repeatable)."),
+        click.option("--write-features", is_flag=True, hidden=hidden,
+                     help="Neo4j: also write each embedding (deepwalk, node2vec, fastrp, laplacian, lle) into the "
+                          "graph as a node property <method>_<key>; (:KgexprFeatures) nodes list them."),
+    ]
+
+
+def _train_options(hidden: bool) -> list:
+    """What the train stage fits: the genes, the learner, the splits, the controls, where fits run."""
+    from kgexpr.learn.learners import LEARNERS
+
+    return [
+        click.option("--target-clip", type=float, default=D("target_clip"), show_default=True, hidden=hidden,
                      help="Clip each gene's training targets at its median +/- K robust standard deviations "
                           "(1.4826 MAD), computed on the training rows of each fold; 0 = no clipping. "
                           "Predictions and scores are never clipped."),
-        click.option("--descriptors", default=D("descriptors"), show_default=True,
-                     help="Drug descriptors of every model (the baseline's only inputs): 'structure' (RDKit Morgan "
-                          "fingerprint + physico-chemical descriptors) or 'formula' (element counts)."),
-        click.option("--target-categories", default=_csv(D("target_categories")), show_default=True,
-                     help="DrugBank protein categories that become a drug's TARGETS edges: comma-separated, from "
-                          "target, enzyme, transporter, carrier."),
-        click.option("--fingerprint-bits", type=int, default=D("fingerprint_bits"), show_default=True,
-                     help="Morgan fingerprint length."),
-        click.option("--fingerprint-radius", type=int, default=D("fingerprint_radius"), show_default=True,
-                     help="Morgan radius (2 = ECFP4)."),
-        click.option("--features", "features", default=_csv(D("features")), show_default=True,
-                     help=f"Comma-separated feature sets, from {', '.join(available_methods())}."),
-        click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE",
-                     help="A feature method's parameter, e.g. lpi.beta=0.02 or deepwalk.dim=64 (repeatable)."),
-        click.option("--genes", "n_genes", type=int, default=D("n_genes"), show_default=True,
+        click.option("--genes", "n_genes", type=int, default=D("n_genes"), show_default=True, hidden=hidden,
                      help="Number of target genes: 0 = every landmark gene; N = a seeded random choice of N, "
                           "as the paper (its protocol: --genes 300)."),
-        click.option("--include-genes", default=_csv(D("include_genes")), show_default=True,
-                     help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none."),
-        click.option("--trees", "n_trees", type=int, default=None,
+        click.option("--include-genes", default=_csv(D("include_genes")), show_default=True, hidden=hidden,
+                     help="Comma-separated genes always modelled (symbols or Entrez ids); '' for none. The default "
+                          "TP53 is modelled only when the data has it."),
+        click.option("--trees", "n_trees", type=int, default=None, hidden=hidden,
                      help="Trees per forest (default: the learner's, "
                           + ", ".join(f"{n} {lr.default_trees}" for n, lr in LEARNERS.items())
                           + f"; {DEMO_TREES} on the simulated demo data, so a first run takes minutes)."),
-        click.option("--learner", default=D("learner"), show_default=True,
-                     help=f"One of {', '.join(LEARNERS)}. " + " ".join(f"'{n}': {lr.description}." for n, lr in LEARNERS.items())),
-        click.option("--learner-param", "learner_params", multiple=True, metavar="NAME=VALUE",
+        click.option("--learner", default=D("learner"), show_default=True, hidden=hidden,
+                     help=f"One of {', '.join(LEARNERS)}. "
+                          + " ".join(f"'{n}': {lr.description}." for n, lr in LEARNERS.items())),
+        click.option("--learner-param", "learner_params", multiple=True, metavar="NAME=VALUE", hidden=hidden,
                      help="A hyper-parameter of the learner's estimator, e.g. n_components=8, or "
                           "stage2__num_leaves=15 for one stage's (repeatable)."),
-        click.option("--genes-per-model", type=int, default=None,
+        click.option("--genes-per-model", type=int, default=None, hidden=hidden,
                      help="Genes sharing one model (default: the learner's, "
                           + ", ".join(f"{lr.targets_per_model} for {n}" for n, lr in LEARNERS.items()) + ")."),
-        click.option("--splits", default=_csv(D("splits")), show_default=True,
+        click.option("--splits", default=_csv(D("splits")), show_default=True, hidden=hidden,
                      help="Evaluation: 'cv' (k-fold over compounds, each predicted once while unseen), 'random' "
                           "(paper) and/or 'drug' (one held-out set of drugs); 'auto' = cv for one sample per "
                           "compound (consensus signatures), else random,drug."),
-        click.option("--folds", type=int, default=None,
+        click.option("--folds", type=int, default=None, hidden=hidden,
                      help="Folds of the compound cross-validation (default 5); with per-dose data, adds 'cv' to "
                           "the auto splits."),
-        click.option("--permute-graph-features", "permute_features", is_flag=True,
+        click.option("--permute-graph-features", "permute_features", is_flag=True, hidden=hidden,
                      help="Negative control: shuffle the graph features across drugs before training."),
         click.option("--graph-control/--no-graph-control", "graph_control", default=D("graph_control"),
-                     show_default=True,
+                     show_default=True, hidden=hidden,
                      help="Also train each graph model, and stack them, on graph features permuted across drugs "
                           "(<model>-permuted): a graph model's gain counts only where it beats its own control. "
                           "Doubles the graph models' training."),
-        click.option("--write-features", is_flag=True,
-                     help="Neo4j: also write each embedding (deepwalk, node2vec, fastrp, laplacian, lle) into the "
-                          "graph as a node property <method>_<key>; (:KgexprFeatures) nodes list them."),
-        click.option("--no-deploy", "no_deploy", is_flag=True,
-                     help="Skip fitting the deployable models on all samples (used by 'kgexpr predict')."),
-        click.option("--n-jobs", type=int, default=D("n_jobs"), show_default=True,
+        click.option("--n-jobs", type=int, default=D("n_jobs"), show_default=True, hidden=hidden,
                      help="Parallel gene-block fits (-1 = all cores)."),
-        click.option("--dask", "dask", default=None, metavar="ADDRESS",
+        click.option("--dask", "dask", default=None, metavar="ADDRESS", hidden=hidden,
                      help="Send gene-block fits to a Dask scheduler (pip install kgexpr[dask])."),
     ]
-    for o in reversed(opts):
-        fn = o(fn)
-    return fn
+
+
+def _deploy_options(hidden: bool) -> list:
+    return [click.option("--no-deploy", "no_deploy", is_flag=True, hidden=hidden,
+                         help="Skip fitting the deployable models on all samples (used by 'kgexpr predict').")]
+
+
+#: the option groups of each stage command: a command runs the stages before it first (reusing the unchanged
+#: ones), so it takes the options of every stage it may run, and no others
+_GROUPS = {"load": (_load_options,), "features": (_load_options, _feature_options),
+           "train": (_load_options, _feature_options, _train_options)}
+STAGE_OPTION_GROUPS = {
+    A.LOAD: _GROUPS["load"], A.FEATURES: _GROUPS["features"], A.TRAIN: _GROUPS["train"],
+    A.EVALUATE: _GROUPS["train"], A.EXPLAIN: (*_GROUPS["train"], _explain_options),
+    A.DEPLOY: (*_GROUPS["train"], _deploy_options), "run": (*_GROUPS["train"], _explain_options, _deploy_options),
+}
+
+
+def stage_options(stage: str, hidden: bool = False):
+    """The common options and those of every stage ``stage`` may run (hidden: accepted, not in --help)."""
+
+    def deco(fn):
+        opts = _common(hidden)
+        for group in STAGE_OPTION_GROUPS[stage]:
+            opts += group(hidden)
+        return _apply(fn, opts)
+
+    return deco
 
 
 def _split_names(text: str | None) -> tuple[str, ...]:
@@ -176,30 +225,31 @@ def _assignments(items, option: str, nested: bool) -> dict:
     return out
 
 
+#: option name -> Settings field, for options passed through as they are
+_PLAIN = {"expression": "expression", "cell_line": "cell_line", "pert_time": "pert_time", "pert_dose": "pert_dose",
+          "max_signatures": "max_signatures", "strict": "strict", "scaling": "scaling", "target_clip": "target_clip",
+          "n_genes": "n_genes", "n_trees": "n_trees", "learner": "learner", "genes_per_model": "genes_per_model",
+          "n_jobs": "n_jobs", "dask": "dask", "descriptors": "descriptors", "fingerprint_bits": "fingerprint_bits",
+          "fingerprint_radius": "fingerprint_radius", "folds": "folds", "permute_features": "permute_features",
+          "graph_control": "graph_control", "write_features": "write_features"}
+_LISTS = ("features", "pert_types", "include_genes", "splits", "target_categories")
+
+
 def settings_from(kw: dict) -> Settings:
-    """The command's options as checked, environment-resolved Settings."""
-    values = dict(out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False), backend=kw["backend"],
-                  neo4j_uri=kw.get("neo4j_uri"), neo4j_user=kw.get("neo4j_user"), seed=kw["seed"],
+    """The command's options as checked, environment-resolved Settings (options it lacks keep their defaults)."""
+    values = dict(out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False),
+                  backend=kw.get("backend", D("backend")), neo4j_uri=kw.get("neo4j_uri"),
+                  neo4j_user=kw.get("neo4j_user"), seed=kw.get("seed", D("seed")),
                   neo4j_database=kw.get("neo4j_database"), neo4j_clear=kw.get("neo4j_clear", False),
                   run_id=kw.get("run_id"))
-    if "cell_line" in kw:
-        values.update(
-            expression=kw.get("expression"), cell_line=kw["cell_line"], features=_split_names(kw["features"]),
-            pert_types=_split_names(kw["pert_types"]), pert_time=kw.get("pert_time"), pert_dose=kw.get("pert_dose"),
-            max_signatures=kw.get("max_signatures"), strict=kw.get("strict", False), scaling=kw["scaling"],
-            target_clip=kw["target_clip"],
-            feature_params=_assignments(kw.get("feature_params", ()), "--feature-param", nested=True),
-            n_genes=kw["n_genes"], n_trees=kw["n_trees"], include_genes=_split_names(kw["include_genes"]),
-            splits=_split_names(kw["splits"]), learner=kw["learner"],
-            learner_params=_assignments(kw.get("learner_params", ()), "--learner-param", nested=False),
-            genes_per_model=kw.get("genes_per_model"), n_jobs=kw["n_jobs"], dask=kw.get("dask"),
-            descriptors=kw["descriptors"], target_categories=_split_names(kw["target_categories"]),
-            fingerprint_bits=kw["fingerprint_bits"],
-            fingerprint_radius=kw["fingerprint_radius"], folds=kw.get("folds"),
-            permute_features=kw.get("permute_features", False), deploy=not kw.get("no_deploy", False),
-            graph_control=kw.get("graph_control", False),
-            write_features=kw.get("write_features", False),
-        )
+    values.update({field: kw[name] for name, field in _PLAIN.items() if name in kw})
+    values.update({name: _split_names(kw[name]) for name in _LISTS if name in kw})
+    if "feature_params" in kw:
+        values["feature_params"] = _assignments(kw["feature_params"], "--feature-param", nested=True)
+    if "learner_params" in kw:
+        values["learner_params"] = _assignments(kw["learner_params"], "--learner-param", nested=False)
+    if "no_deploy" in kw:
+        values["deploy"] = not kw["no_deploy"]
     if "top" in kw:
         values["top_k"] = kw["top"]
     s = Settings(**values).resolved().validate()
@@ -324,7 +374,7 @@ def main():
 
 def _stage_command(name: str, help_text: str):
     def deco(fn):
-        return main.command(name=name, help=help_text)(common_options(model_options(reports_errors(fn))))
+        return main.command(name=name, help=help_text)(stage_options(name)(reports_errors(fn)))
 
     return deco
 
@@ -360,11 +410,12 @@ def evaluate_cmd(**kw):
 
     st = _run_one(A.EVALUATE, kw)
     pairs = A.PAIRWISE.read(st.path)
+    demo = A.run_is_demo(kw["out"])
     for split, df in pairs.groupby("split", sort=False):
-        click.echo(f"[{split} split]")
+        echo_result(f"[{split} split]", demo)
         for label, part in df.groupby(against_labels(df), sort=False):
             for line in verdict_lines(part, label):
-                click.echo(f"  {line}")
+                echo_result(f"  {line}", demo)
 
 
 @_stage_command(A.DEPLOY, "Refit every model on all samples and save it, for 'kgexpr predict' (after train).")
@@ -372,11 +423,12 @@ def deploy_cmd(**kw):
     _run_one(A.DEPLOY, kw)
 
 
-@main.command("explain", help="Without GENE: compute the learned associations and write them back into the graph. "
-                              "With GENE (symbol or Entrez id): print its associations from the run directory.")
+@main.command("explain", help="With GENE (symbol or Entrez id): print its learned associations from the run "
+                              "directory --out. Without GENE: run the explain stage (after the stages it reads) and "
+                              "write the associations back into the graph; it then also takes every option of "
+                              "'kgexpr train' (see 'kgexpr train --help'), hidden here.")
 @click.argument("gene", required=False)
-@common_options
-@model_options
+@stage_options(A.EXPLAIN, hidden=True)
 @click.option("--top", type=int, default=D("top_k"), show_default=True, help="Associations per gene.")
 @reports_errors
 def explain_cmd(gene, **kw):
@@ -390,25 +442,44 @@ def explain_cmd(gene, **kw):
     print_gene(A.ASSOCIATIONS.read(folder), gene, kw["top"], kw["out"])
 
 
+SIMULATED_MARK = "[SIMULATED] "
+
+
+def echo_result(line: str, demo: bool, err: bool = False) -> None:
+    """A console line that states a result: marked SIMULATED on demo data, so no copied line passes for biology."""
+    click.echo((SIMULATED_MARK if demo else "") + line, err=err)
+
+
+def _gene_mask(table, key: str):
+    mask = table["symbol" if "symbol" in table else "source_symbol"].astype(str).str.upper() == key.upper()
+    if key.isdigit():
+        mask |= table["entrez_id" if "entrez_id" in table else "source"] == int(key)
+    return mask
+
+
 def print_gene(assoc, gene: str, top: int, out) -> None:
     key = gene.strip()
-    mask = assoc["source_symbol"].astype(str).str.upper() == key.upper()
-    if key.isdigit():
-        mask |= assoc["source"] == int(key)
-    hits = assoc[mask]
+    hits = assoc[_gene_mask(assoc, key)]
     if hits.empty:
         modelled = sorted(assoc["source_symbol"].dropna().unique())
-        raise KgexprError(
-            f"{gene} is not among the modelled genes of {out} ({len(modelled)} genes, e.g. {', '.join(modelled[:8])}); "
-            "use --genes 0 to model all landmark genes"
-        )
+        eg = f"{len(modelled)} genes with associations, e.g. {', '.join(modelled[:8])}"
+        data_genes = A.GENES.read_if_exists(Path(out) / A.LOAD)
+        targets = A.TARGET_GENES.read_if_exists(Path(out) / A.TRAIN)
+        if data_genes is not None and not _gene_mask(data_genes, key).any():
+            raise KgexprError(f"{gene} is not a gene of this run's expression data ({len(data_genes)} genes); "
+                              f"{out} has {eg}")
+        if targets is not None and _gene_mask(targets, key).any():
+            raise KgexprError(f"{gene} was modelled in {out}, but its stage 2 learned no associations ({eg})")
+        raise KgexprError(f"{gene} is not among the modelled genes of {out} ({eg}); re-run with "
+                          f"--include-genes {key} to model it (or --genes 0 for every landmark gene)")
     agg = (hits.groupby(["target", "target_symbol"], as_index=False)
            .agg(weight=("weight", "mean"), models=("feature_set", lambda x: ",".join(sorted(set(x)))))
            .sort_values("weight", ascending=False).head(top))
-    click.echo(f"{hits['source_symbol'].iloc[0]}: genes whose predicted expression most improves its model "
-               "(stage-2 importance, mean over models)")
+    demo = A.run_is_demo(out)
+    echo_result(f"{hits['source_symbol'].iloc[0]}: genes whose predicted expression most improves its model "
+                "(stage-2 importance, mean over models)", demo)
     for i, r in enumerate(agg.itertuples(), 1):
-        click.echo(f"  {i}. {r.target_symbol:<10} Entrez {r.target:<8} importance {r.weight:.4f}  [{r.models}]")
+        echo_result(f"  {i}. {r.target_symbol:<10} Entrez {r.target:<8} importance {r.weight:.4f}  [{r.models}]", demo)
 
 
 @main.command("report", help="Write summary.md and report.html for a run directory.")
@@ -432,10 +503,13 @@ def run_cmd(**kw):
 
     t0 = time.time()
     s = settings_from(kw)
+    genes = "every landmark gene" if not s.n_genes else f"a seeded choice of {s.n_genes} landmark genes"
     with RunDir(s.out).locked() as run:  # an unwritable --out is one line before the banner
         console.print(
-            f"kgexpr run -> {s.out}  ({s.n_genes or 'all landmark'} genes, learner {s.learner}, {s.n_trees} trees, "
-            f"features {','.join(s.features)}, splits {','.join(s.splits)})"
+            ("SIMULATED demo data (not biology): " if _on_demo_data(s) else "")
+            + f"kgexpr run -> {s.out}  ({genes}, learner {s.learner}, {s.n_trees} trees, "
+            f"features {','.join(s.features)}, splits {','.join(s.splits)}; the train stage says how many genes "
+            "and samples the data gives)"
         )
         run_all(s, run)
         md, page = write_report(s.out)
@@ -468,14 +542,16 @@ def predict_cmd(run_dir, drugs, drugs_file, model, out, dose_um, time_h, cell_li
     ids = list(_split_names(drugs))
     result = predict(run_dir, ids, drugs_file, model, dose_um=dose_um, time_h=time_h, cell_line=cell_line,
                      progress=lambda line: click.echo(line, err=True))
-    path = write_tsv(result.table, out)
+    demo = A.run_is_demo(run_dir)
+    path = write_tsv(result.table, out, demo)
     for note in result.notes:
-        click.echo(f"predict: {note}", err=True)
+        echo_result(f"predict: {note}", demo, err=True)
     if top:
         genes = A.TARGET_GENES.read(Path(run_dir) / A.TRAIN)
         for line in top_genes(result.table, dict(zip(genes["entrez_id"], genes["symbol"])), top):
-            click.echo(line)
-    click.echo(f"predict: {len(result.table)} compounds x {result.table.shape[1]} genes ({result.model}) -> {path}")
+            echo_result(line, demo)
+    echo_result(f"predict: {len(result.table)} compounds x {result.table.shape[1]} genes ({result.model}) -> {path}",
+                demo)
 
 
 @main.command("data", help="List what the data directory holds, per role, and every expression set in it "
@@ -489,8 +565,11 @@ def data_cmd(data_dir):
 
     root = resolve_data_dir(data_dir)
     if root is None or not root.is_dir():
+        demo = Path(D("out")) / A.DEMO_DATA
+        hint = (f"the SIMULATED demo data of the default run is in {demo} ('kgexpr data --data-dir {demo}' lists it)"
+                if demo.is_dir() else "'kgexpr run --demo' writes simulated data into RUN_DIR/" + A.DEMO_DATA)
         raise KgexprError(f"no data directory ({data_dir or '$KGEXPR_DATA or ../shared/data'}); "
-                          "'kgexpr fetch DEST' downloads the sources, 'kgexpr run --demo' uses simulated data")
+                          f"'kgexpr fetch DEST' downloads the sources; {hint}")
     catalog = DataCatalog(root)
     for line in catalog.describe():
         click.echo(line)

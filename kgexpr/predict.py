@@ -188,8 +188,11 @@ def resolve_compounds(run: DeployedRun, ids: list[str], from_file: list[Compound
             unknown.append(cid)
     if unknown:
         shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        profiled = list(dict.fromkeys(run.samples["pert_id"].astype(str)))
         raise KgexprError(f"not a Drug node of the run's graph nor a perturbagen of its expression data: {shown} "
-                          "(give a compound outside the graph in --drugs-file with its smiles and targets)")
+                          f"(its {len(profiled)} profiled compounds include {', '.join(profiled[:5])}; "
+                          f"{len(graph_drugs)} Drug nodes in all; give a compound outside the graph in --drugs-file "
+                          "with its smiles and targets)")
     if not out:
         raise KgexprError("no compounds given: use --drugs ID[,ID...] and/or --drugs-file FILE")
     return out
@@ -447,17 +450,24 @@ def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, 
     n_new = sum(c.source != "expression" for c in compounds)
     if n_new:
         notes.append(f"{n_new} of {len(compounds)} compound(s) have no signature in the run's expression data")
+    trained = [c.id for c in compounds if c.source == "expression"]
+    if trained:
+        shown = ", ".join(trained[:10]) + (f" and {len(trained) - 10} more" if len(trained) > 10 else "")
+        notes.append(f"in training: {shown}: the deployed models were fitted on their signatures, so these "
+                     "predictions are the refit's in-sample fit, not held-out predictions (held-out scores: the "
+                     "run's evaluation)")
     return Prediction(table, model, compounds, notes)
 
 
-def write_tsv(table: pd.DataFrame, path: str | Path) -> Path:
-    """The consensus file's layout: a 'perturbagen' column, then one column per Entrez gene id."""
+def write_tsv(table: pd.DataFrame, path: str | Path, demo: bool = False) -> Path:
+    """The consensus file's layout: a 'perturbagen' column, one column per Entrez gene id, then the data column
+    (SIMULATED or real, :data:`kgexpr.artifacts.DATA_COLUMN`)."""
     from kgexpr.atomic import atomic_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as tmp:
-        table.to_csv(tmp, sep="\t", float_format="%.5g")
+        A.labelled(table, demo).to_csv(tmp, sep="\t", float_format="%.5g")
     return path
 
 

@@ -35,6 +35,24 @@ def test_run_writes_every_artifact(finished_run):
     assert (out / "summary.md").exists() and (out / "report.html").exists()
     assert "SIMULATED" in (out / "summary.md").read_text()
     assert "summary:" in output and "beats baseline on" in output
+    # every CSV of the demo data's run says SIMULATED in its data column, which plain pandas reads
+    csvs = sorted(out.glob("*/*.csv"))
+    assert {p.name for p in csvs} >= {"metrics.csv", "wins.csv", "pairwise_vs_baseline.csv", "associations.csv",
+                                      "drug_merges.csv"}
+    for path in csvs:
+        frame = pd.read_csv(path)
+        assert set(frame["data"]) == ({"SIMULATED"} if len(frame) else set()), path  # no merges: an empty table
+
+
+def test_data_without_a_data_directory_points_at_the_demo_data(tmp_path, monkeypatch):
+    monkeypatch.delenv("KGEXPR_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["data"])
+    assert res.exit_code == 2 and "kgexpr run --demo" in res.output
+    (tmp_path / "runs" / "default" / "demo-data").mkdir(parents=True)
+    res = CliRunner().invoke(main, ["data"])
+    assert res.exit_code == 2 and "--data-dir runs/default/demo-data" in res.output
+    assert res.output.count("error:") == 1
 
 
 def test_all_models_and_both_splits_are_scored(finished_run):
@@ -112,8 +130,25 @@ def test_explain_prints_a_gene(finished_run, demo_data):
     res = CliRunner().invoke(main, ["explain", gene, "--data-dir", str(demo_data), "--out", str(out), *ARGS])
     assert res.exit_code == 0, res.output
     assert gene in res.output and "1." in res.output
-    res = CliRunner().invoke(main, ["explain", "NOSUCHGENE", "--data-dir", str(demo_data), "--out", str(out), *ARGS])
-    assert res.exit_code == 2 and "not among the modelled genes" in res.output
+    assert res.output.startswith("[SIMULATED] ")  # every result line of the demo data says so
+    res = CliRunner().invoke(main, ["explain", "NOSUCHGENE", "--out", str(out)])
+    assert res.exit_code == 2 and "not a gene of this run's expression data" in res.output
+    # a gene of the data that the run did not model: the advice names the option that models it
+    data_genes = pd.read_parquet(out / "load" / "genes.parquet")["symbol"]
+    unmodelled = sorted(set(data_genes) - set(pd.read_parquet(out / "train" / "target_genes.parquet")["symbol"]))[0]
+    res = CliRunner().invoke(main, ["explain", unmodelled, "--out", str(out)])
+    assert res.exit_code == 2 and f"--include-genes {unmodelled}" in res.output
+
+
+def test_each_command_lists_only_its_own_options():
+    def shown(*args):
+        return CliRunner().invoke(main, [*args, "--help"]).output
+
+    assert "--trees" not in shown("explain", "TP53") and "--neo4j-clear" not in shown("explain", "TP53")
+    assert "--trees" not in shown("load") and "--features" not in shown("load") and "--neo4j-clear" in shown("load")
+    assert "--features" in shown("features") and "--learner" not in shown("features")
+    assert "--learner" in shown("train") and "--no-deploy" not in shown("train") and "--no-deploy" in shown("deploy")
+    assert "--run-id" in shown("run") and "--run-id" not in shown("train")
 
 
 def test_bad_input_is_one_clear_error_and_nothing_half_written(tmp_path, demo_data):

@@ -46,6 +46,8 @@ def test_predict_reproduces_the_deployed_models_on_their_own_compounds(deployed,
     res = _predict(deployed, "--drugs", pid, "--model", "lpi", "--dose", str(dose), "--out", str(tmp_path / "p.tsv"))
     assert res.exit_code == 0, res.output
     got = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0)
+    assert (got.pop(A.DATA_COLUMN) == A.SIMULATED).all()  # the demo data's predictions say so
+    assert "in training: " + pid in res.output and "in-sample fit" in res.output
     genes = A.TARGET_GENES.read(deployed / A.TRAIN)["entrez_id"].to_numpy()
     assert list(got.columns) == [str(g) for g in genes] and list(got.index) == [pid]
     want = inverse(fitted[[row]].astype(float), A.EXPRESSION_SCALE.read(deployed / A.LOAD).reindex(genes))
@@ -76,7 +78,7 @@ def test_the_boosted_stage_2_learner_deploys_and_predicts_its_own_compounds(demo
 
     genes = A.TARGET_GENES.read(out / A.TRAIN)["entrez_id"].to_numpy()
     want = inverse(fitted[[0]].astype(float), A.EXPRESSION_SCALE.read(out / A.LOAD).reindex(genes))
-    got = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0)
+    got = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0).drop(columns=A.DATA_COLUMN)
     np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-4, atol=1e-4)
 
 
@@ -85,6 +87,7 @@ def test_unknown_ids_are_one_line_exit_2_and_nothing_written(deployed, tmp_path)
     res = _predict(deployed, "--drugs", "NOSUCH1,BRD-K90000001,NOSUCH2", "--out", str(out))
     assert res.exit_code == 2
     assert "NOSUCH1, NOSUCH2" in res.output and "Traceback" not in res.output
+    assert "profiled compounds include BRD-K" in res.output and res.output.count("error:") == 1
     assert not out.exists()
     res = _predict(deployed, "--drugs", "BRD-K90000001", "--model", "nosuch", "--out", str(out))
     assert res.exit_code == 2 and "--model" in res.output and not out.exists()
@@ -99,7 +102,7 @@ def test_a_graph_drug_without_a_signature_gets_features_from_the_stored_graph(de
     out = tmp_path / "p.tsv"
     res = _predict(deployed, "--drugs", ",".join(unseen[:3]), "--model", "stacking", "--out", str(out), "--top", "2")
     assert res.exit_code == 0, res.output
-    got = pd.read_csv(out, sep="\t", index_col=0)
+    got = pd.read_csv(out, sep="\t", index_col=0).drop(columns=A.DATA_COLUMN)
     assert got.shape == (3, len(A.TARGET_GENES.read(deployed / A.TRAIN))) and np.isfinite(got.to_numpy()).all()
     assert "up " in res.output and "down " in res.output
     assert len({tuple(np.round(r, 6)) for r in got.to_numpy()}) == 3  # three compounds, three signatures
@@ -113,7 +116,7 @@ def test_a_compound_outside_the_graph_from_its_targets_and_structure(deployed, t
     out = tmp_path / "p.tsv"
     res = _predict(deployed, "--drugs-file", str(f), "--model", "cn", "--out", str(out))
     assert res.exit_code == 0, res.output
-    got = pd.read_csv(out, sep="\t", index_col=0)
+    got = pd.read_csv(out, sep="\t", index_col=0).drop(columns=A.DATA_COLUMN)
     assert list(got.index) == ["NEW-1", "NEW-2"] and np.isfinite(got.to_numpy()).all()
     # embeddings are of the graph as loaded: refused in one line
     res = _predict(deployed, "--drugs-file", str(f), "--model", "deepwalk", "--out", str(tmp_path / "q.tsv"))

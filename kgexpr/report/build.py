@@ -1,9 +1,15 @@
-"""Assemble summary.md and a self-contained report.html from a run directory's artifacts."""
+"""Assemble summary.md and a self-contained report.html from a run directory's artifacts.
+
+Both come from the same cells: each table is built once as text and written as Markdown
+(summary.md, for a terminal or a lab notebook) and as HTML (report.html, a Jinja2 template
+with the figures inline as base64 PNG, so the page opens anywhere without a network).
+"""
 
 from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -49,32 +55,165 @@ def against_labels(pairs: pd.DataFrame) -> pd.Series:
     return ref.map(lambda r: AGAINST[2] if is_control(r) else AGAINST[1] if r == REFERENCE_MODEL else AGAINST[0])
 
 
-def signature_lines(summary: dict, order: list[str]) -> list[str]:
-    """The field's metrics of one split (per-signature Pearson, precision@k) and Pearson by similarity to training."""
+@dataclass
+class Table:
+    """A table as text cells: written once, shown as Markdown in summary.md and as HTML in report.html."""
+
+    header: list[str]
+    rows: list[list[str]]
+    sortable: bool = False  # the page lets a reader sort it by a column (long tables)
+
+    def markdown(self) -> list[str]:
+        return ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header),
+                *("| " + " | ".join(r) + " |" for r in self.rows)]
+
+
+def signature_tables(summary: dict, order: list[str]) -> list[tuple[str, Table]]:
+    """(introduction, table) of one split's per-signature metrics and of Pearson by similarity to training."""
     pearson = summary.get("median_signature_pearson")
     if not pearson:
         return []
     k, up, down = summary.get("k"), summary.get("precision_up_at_k", {}), summary.get("precision_down_at_k", {})
-    out = ["", f"Per signature (the field's metrics: DeepCE, CIGER): Pearson of each held-out compound's predicted and "
-               f"measured signature over the modelled genes, and the share of its {k} most up- and down-regulated "
-               "genes that the prediction also ranks there.", "",
-           f"| model | median per-signature Pearson | precision@{k} up | precision@{k} down |", "|---|---|---|---|"]
-    out += [f"| {m} | {pearson[m]:.3f} | {up.get(m, float('nan')):.3f} | {down.get(m, float('nan')):.3f} |"
-            for m in order if m in pearson]
+    out = [(f"Per signature (the field's metrics: DeepCE, CIGER): Pearson of each held-out compound's predicted and "
+            f"measured signature over the modelled genes, and the share of its {k} most up- and down-regulated "
+            "genes that the prediction also ranks there.",
+            Table(["model", "median per-signature Pearson", f"precision@{k} up", f"precision@{k} down"],
+                  [[m, f"{pearson[m]:.3f}", f"{up.get(m, float('nan')):.3f}", f"{down.get(m, float('nan')):.3f}"]
+                   for m in order if m in pearson], sortable=True))]
     bins = summary.get("by_similarity", {})
     if bins:
         shown = [m for m in order if any(m in b["median_signature_pearson"] for b in bins.values())]
-        out += ["", "Median per-signature Pearson by the held-out compound's largest Tanimoto similarity (ECFP4) to a "
-                    "training compound:", "",
-                "| similarity | compounds | " + " | ".join(shown) + " |", "|---|---|" + "---|" * len(shown)]
-        for label, b in bins.items():
-            vals = b["median_signature_pearson"]
-            out.append(f"| {label} | {b['compounds']} | "
-                       + " | ".join(f"{vals[m]:.3f}" if m in vals else "" for m in shown) + " |")
+        rows = [[label, str(b["compounds"]),
+                 *(f"{b['median_signature_pearson'][m]:.3f}" if m in b["median_signature_pearson"] else ""
+                   for m in shown)] for label, b in bins.items()]
+        out.append(("Median per-signature Pearson by the held-out compound's largest Tanimoto similarity (ECFP4) to a "
+                    "training compound:", Table(["similarity", "compounds", *shown], rows)))
     return out
 
 
+def signature_lines(summary: dict, order: list[str]) -> list[str]:
+    """The field's metrics of one split (per-signature Pearson, precision@k) and Pearson by similarity to training."""
+    out: list[str] = []
+    for intro, table in signature_tables(summary, order):
+        out += ["", intro, "", *table.markdown()]
+    return out
+
+
+def _best_model(medians: dict) -> str | None:
+    """The model a reader would deploy: the best median R² among kgexpr's models (no comparator, no control)."""
+    from kgexpr.evaluate import COMPARATORS
+    from kgexpr.features.design import is_control
+
+    usable = {m: v for m, v in medians.items() if m not in COMPARATORS and not is_control(m) and v == v}
+    return max(usable, key=usable.get) if usable else None
+
+
+def headline(split: str, wide: pd.DataFrame, pairs: pd.DataFrame, what: str) -> str | None:
+    """The run's result in one sentence with its numbers: the best model against the baseline and the reference."""
+    from kgexpr.evaluate import BASELINE
+    from kgexpr.learn.learners import REFERENCE_MODEL
+
+    medians = wide.median().to_dict()
+    best = _best_model(medians)
+    if best is None:
+        return None
+    n = int(wide[best].notna().sum())
+    text = f"On the {split} split ({what}), **{best}** has the best median R² per gene, {medians[best]:.3f}"
+    others = [f"{medians[m]:.3f} for {label}" for m, label in
+              ((BASELINE, "the structure-only baseline"), (REFERENCE_MODEL, "the reference forest"))
+              if m in medians and m != best]
+    if others:
+        text += " (input units), against " + " and ".join(others)
+    row = pairs[pairs["model"] == best]
+    if len(row):
+        r = row.iloc[0]
+        text += (f"; it beats the baseline on {int(r.wins)} of {int(r.genes)} genes "
+                 f"(Wilcoxon p = {_fmt_p(float(r.wilcoxon_p))})")
+    elif best == BASELINE:
+        text += "; no graph model's median beats the baseline's"
+    return text + f" (n = {n} genes)."
+
+
+def model_legend(models: list[str], feature_sets: list[str]) -> list[tuple[str, str]]:
+    """(model, what it is) for every model of the run, in the tables' order; controls once, as a family."""
+    from kgexpr.evaluate import BASELINE, STACKING, STACKING_WEIGHTED
+    from kgexpr.features.base import REGISTRY
+    from kgexpr.features.design import CONTROL_SUFFIX, is_control
+    from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MODEL
+    from kgexpr.learn.naive import MEAN_MODEL, NEAREST_K, NEAREST_MODEL
+
+    fixed = {
+        BASELINE: "two-stage MTRS on the drug descriptors only (structure: ECFP4 fingerprint and physico-chemical "
+                  "descriptors); every graph model is the same learner on these plus one graph feature set, so "
+                  "beating it means the graph adds to the chemistry.",
+        REFERENCE_MODEL: "scikit-learn's RandomForestRegressor("
+                         + ", ".join(f"{k}={v}" for k, v in REFERENCE_FOREST.items())
+                         + "), one multi-output forest on the baseline's inputs: the check a reviewer runs first.",
+        MEAN_MODEL: "the training compounds' mean signature, the same for every compound: the field's floor.",
+        NEAREST_MODEL: f"the mean signature of the {NEAREST_K} training compounds most similar by ECFP4 Tanimoto "
+                       "(the training mean for a compound without a structure).",
+        STACKING: "the plain average of the graph models' predictions (the paper's stacking; no weights learnt).",
+        STACKING_WEIGHTED: "non-negative weights per gene over the graph models, fitted (NNLS) on their held-out "
+                           "training predictions, so no test compound informs a weight; 'kgexpr predict' uses "
+                           "the run's best model by default.",
+    }
+    out, controls = [], False
+    for m in models:
+        if is_control(m):
+            controls = True
+        elif m in fixed:
+            out.append((m, fixed[m]))
+        elif m in REGISTRY or m in feature_sets:
+            method = REGISTRY.get(m)
+            what = method.description if method and method.description else "a graph feature set"
+            out.append((m, f"graph model: the baseline's descriptors plus the {m} feature set ({what})."))
+    if controls:
+        out.append((f"<model>{CONTROL_SUFFIX}", "a graph model (or a stacking of them) trained on graph features "
+                    "permuted across drugs, each drug keeping its own descriptors: the model's own negative control."))
+    return out
+
+
+def _figure(title: str, png: bytes) -> dict:
+    return {"figure": title, "src": "data:image/png;base64," + base64.b64encode(png).decode()}
+
+
+def _render_page(context: dict) -> str:
+    """report.html from templates/report.html.j2 (Jinja2, autoescaped), self-contained: no network."""
+    from importlib import resources
+
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["inline"] = inline_markup
+    env.tests["numeric"] = _numeric
+    text = resources.files("kgexpr.report").joinpath("templates", "report.html.j2").read_text(encoding="utf-8")
+    return env.from_string(text).render(**context)
+
+
+def _numeric(cell: str) -> bool:
+    """A cell that reads as a number ("0.141", "-0.002", "830 of 978", "1.6e-05"): right-aligned on the page."""
+    head = str(cell).split(" ", 1)[0].replace("\u2212", "-")
+    try:
+        float(head)
+    except ValueError:
+        return False
+    return True
+
+
+def inline_markup(text: str):
+    """The two inline marks the report's prose uses (**bold**, `code`) as HTML, everything else escaped."""
+    import re
+
+    from markupsafe import Markup
+
+    out = html.escape(str(text), quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return Markup(out)
+
+
 def write_report(run_root: str | Path) -> tuple[Path, Path]:
+    """summary.md and report.html of a run directory; both state the same numbers from the same cells."""
     root = Path(run_root)
     ev = root / A.EVALUATE
     if not A.METRICS.exists(ev):
@@ -92,158 +231,210 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
     md: list[str] = ["# kgexpr run report", ""]
     if demo:
         md += [f"> **{DEMO_BANNER}**", ""]
-    md += [
-        "## Data",
-        f"- data directory: `{load.get('data_dir')}` ({'simulated demo' if demo else 'real public data'})",
-        f"- expression set: **{load.get('expression_set', '?')}** (`{load.get('expression')}`), "
+    facts = [
+        f"data directory: `{load.get('data_dir')}` ({'simulated demo' if demo else 'real public data'})",
+        f"expression set: **{load.get('expression_set', '?')}** (`{load.get('expression')}`), "
         + ("consensus signatures pooled over cell lines, doses and times, "
            if load.get("kind") == "consensus" else f"cell line {load.get('cell_line')}, ")
         + f"{load.get('samples')} of {load.get('file_signatures', load.get('samples'))} signatures, "
         f"{load.get('perturbagens')} perturbagens, {load.get('genes')} landmark genes, "
         f"targets scaled per gene by {load.get('scaling', 'minmax')}",
     ]
-    md += [f"- load: {note}" for note in load.get("notes", [])]
+    facts += [f"load: {note}" for note in load.get("notes", [])]
     t_info = train_m.get("info", {})
     if load.get("kind") == "consensus" and {"random", "drug"} & set(t_info.get("splits", [])):
-        md.append("- one sample per compound: the drug split holds out compounds exactly as the random split does")
+        facts.append("one sample per compound: the drug split holds out compounds exactly as the random split does")
     structures = load.get("structures")
     if structures:
-        md.append(f"- drug descriptors ({structures.get('kind')}): structure for {structures.get('parsed')} of "
-                  f"{structures.get('compounds')} compounds; {structures.get('missing')} without one get zeros and "
-                  "a missing flag. The baseline sees only these; every graph model sees them plus one feature set")
+        facts.append(f"drug descriptors ({structures.get('kind')}): structure for {structures.get('parsed')} of "
+                     f"{structures.get('compounds')} compounds; {structures.get('missing')} without one get zeros and "
+                     "a missing flag. The baseline sees only these; every graph model sees them plus one feature set")
     if t_info.get("permute_features"):
-        md.append("- **NEGATIVE CONTROL: graph features were permuted across drugs before training**")
+        facts.append("**NEGATIVE CONTROL: graph features were permuted across drugs before training**")
     counts = load.get("counts", {})
     if counts:
-        md.append("- graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))
+        facts.append("graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))
     rec = load.get("sources", {}).get("drug_reconciliation")
     if rec:
-        md.append(f"- drugs: {rec['rows']} source rows merged into {rec['drugs']} compounds ({rec['joined_by_inchikey']} "
-                  f"joins by InChIKey, {rec['joined_by_name']} by name, {rec['ambiguous_names']} names left ambiguous: "
-                  "load/drug_merges.csv)")
+        facts.append(f"drugs: {rec['rows']} source rows merged into {rec['drugs']} compounds ({rec['joined_by_inchikey']} "
+                     f"joins by InChIKey, {rec['joined_by_name']} by name, {rec['ambiguous_names']} names left ambiguous: "
+                     "load/drug_merges.csv)")
     cov = load.get("sources", {}).get("expression_coverage")
     if cov:
-        md.append(f"- coverage of the {cov['compounds']} profiled compounds: {cov['matched_to_a_source_drug']} matched to a "
-                  f"source drug, {cov['with_targets']} with targets in the graph"
-                  + (f", {structures.get('parsed')} with a structure" if structures else ""))
+        facts.append(f"coverage of the {cov['compounds']} profiled compounds: {cov['matched_to_a_source_drug']} matched "
+                     f"to a source drug, {cov['with_targets']} with targets in the graph"
+                     + (f", {structures.get('parsed')} with a structure" if structures else ""))
     match = load.get("sources", {}).get("perturbagen_matching")
     if match:
-        md.append(f"- perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
+        facts.append(f"perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
     t = t_info
     if t:
-        md.append(
-            f"- models: {t.get('genes')} target genes "
+        facts.append(
+            f"models: {t.get('genes')} target genes "
             f"({'all' if not t.get('n_genes_asked') else 'seeded random choice'}), {t.get('learner')} with "
             f"{t.get('n_trees')} trees, {t.get('targets_per_model', 1)} gene(s) per model, two-stage MTRS, "
             f"splits {', '.join(t.get('splits', []))}, seed {t.get('seed')}"
         )
     if feats_m.get("info"):
-        md.append(f"- feature graph: {feats_m['info'].get('nodes')} nodes, {feats_m['info'].get('edges')} undirected edges")
-    md.append("")
+        facts.append(f"feature graph: {feats_m['info'].get('nodes')} nodes, {feats_m['info'].get('edges')} undirected edges")
+    md += ["## Data", *[f"- {f}" for f in facts], ""]
 
-    figures: list[tuple[str, bytes]] = []
     final = metrics[metrics["stage"] == "final"]
     from kgexpr.evaluate import headline_column
     from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MODEL
 
-    headline = headline_column(metrics)
-    scaled_units = load.get("scaling", "minmax") not in ("minmax", "none") and headline != "r2"
+    headline_col = headline_column(metrics)
+    scaled_units = load.get("scaling", "minmax") not in ("minmax", "none") and headline_col != "r2"
+    unit = "input units" if headline_col == "r2_original" or load.get("scaling", "minmax") in ("minmax", "none") \
+        else f"{load.get('scaling')}-scaled units"
+    splits_html: list[dict] = []
+    headlines: list[str] = []
+    all_models: list[str] = []
     for split, df in final.groupby("split", sort=False):
-        wide = df.pivot(index="entrez_id", columns="model", values=headline)
+        wide = df.pivot(index="entrez_id", columns="model", values=headline_col)
         # the evaluation's order (controls last); wins list the real models only
         order = list(summary_all.get(split, {}).get("median_r2")
                      or dict.fromkeys(wins_all.loc[wins_all["split"] == split, "model"]))
         wide = wide[[m for m in order if m in wide.columns]]
+        all_models += [m for m in wide.columns if m not in all_models]
         wins = wins_all[wins_all["split"] == split].set_index("model")["wins"]
         pairs_split = pairs_all[pairs_all["split"] == split]
         against = against_labels(pairs_split)
         pairs, vs_ref, vs_ctrl = (pairs_split[against == label] for label in AGAINST)
         scaled = df.pivot(index="entrez_id", columns="model", values="r2") if scaled_units else None
-        head = ("| model | median R² | mean R² | best on genes | beats the reference forest on genes |"
-                + (" median R², scaled units |" if scaled is not None else ""))
         folds = t_info.get("folds", {}).get(split, 1)
         what = {"cv": f"{folds}-fold cross-validation over compounds: every compound predicted once, unseen in "
                       "training; R² per gene over all out-of-fold predictions",
                 "drug": "held-out drugs, unseen in training", "random": "random held-out samples, as the paper"}
+        short = {"cv": f"{folds}-fold cross-validation over "
+                       f"{summary_all.get(split, {}).get('test_samples', load.get('samples'))} compounds",
+                 "drug": "held-out drugs", "random": "random held-out samples"}
         ref_wins = vs_ref.set_index("model")["wins"] if len(vs_ref) else pd.Series(dtype=int)
-        md += [f"## {split} split", "", what.get(split, split) + "; R² in the input's units", "", head,
-               "|---|---|---|---|---|" + ("---|" if scaled is not None else "")]
+        rows = []
         for m in wide.columns:
             beats = "—" if m == REFERENCE_MODEL or m not in ref_wins else f"{int(ref_wins[m])} of {int(wide[m].notna().sum())}"
-            md.append(f"| {m} | {wide[m].median():.3f} | {wide[m].mean():.3f} | {int(wins.get(m, 0))} | {beats} |"
-                      + (f" {scaled[m].median():.3f} |" if scaled is not None else ""))
+            rows.append([m, f"{wide[m].median():.3f}", f"{wide[m].mean():.3f}", str(int(wins.get(m, 0))), beats]
+                        + ([f"{scaled[m].median():.3f}"] if scaled is not None else []))
+        table = Table(["model", "median R²", "mean R²", "best on genes", "beats the reference forest on genes"]
+                      + (["median R², scaled units"] if scaled is not None else []), rows, sortable=True)
+        intro = what.get(split, split) + "; R² in the input's units"
+        md += [f"## {split} split", "", intro, "", *table.markdown()]
+        blocks: list[dict] = [{"p": intro}, {"table": table}]
+        notes: list[str] = []
         if REFERENCE_MODEL in wide.columns:
             forest = ", ".join(f"{k}={v}" for k, v in REFERENCE_FOREST.items())
-            md += ["", f"{REFERENCE_MODEL}: scikit-learn's RandomForestRegressor({forest}), one multi-output forest "
-                       "for all genes on the baseline's inputs (structure only), trained on the same targets: the "
-                       "check a reviewer runs first."]
+            note = (f"{REFERENCE_MODEL}: scikit-learn's RandomForestRegressor({forest}), one multi-output forest "
+                    "for all genes on the baseline's inputs (structure only), trained on the same targets: the "
+                    "check a reviewer runs first.")
+            md += ["", note]
+            notes.append(note)
             baseline_vs = vs_ref[vs_ref["model"] == "baseline"]
             if len(baseline_vs) and float(baseline_vs["median_diff"].iloc[0]) < 0:
-                md.append(f"**kgexpr's baseline is less accurate than the reference forest on this split** "
-                          f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
+                warn = (f"**kgexpr's baseline is less accurate than the reference forest on this split** "
+                        f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
+                md.append(warn)
+                notes.append(warn)
         if scaled is not None:
-            md += ["", f"The last column is on the {load.get('scaling')}-scaled targets the models learnt from."]
+            note = f"The last column is on the {load.get('scaling')}-scaled targets the models learnt from."
+            md += ["", note]
+            notes.append(note)
+        blocks += [{"p": n} for n in notes]
         md += signature_lines(summary_all.get(split, {}), list(wide.columns))
+        for sig_intro, sig_table in signature_tables(summary_all.get(split, {}), list(wide.columns)):
+            blocks += [{"p": sig_intro}, {"table": sig_table}]
         md += ["", *[f"- {line}" for line in verdict_lines(pairs)],
                *[f"- {line}" for line in verdict_lines(vs_ref, AGAINST[1])],
                *[f"- {line}" for line in verdict_lines(vs_ctrl, AGAINST[2])], ""]
+        tests = pd.concat([part.assign(against=label) for part, label in zip((pairs, vs_ref, vs_ctrl), AGAINST)])
+        if len(tests):
+            blocks += [{"p": "Each model against the baseline, the reference forest and, where the run has them, its "
+                             "own permuted-graph control: genes where each is better, and the Wilcoxon signed-rank "
+                             "test over genes."},
+                       {"table": Table(["model", "against", "model better on genes", "other better on genes",
+                                        "genes", "Wilcoxon p"],
+                                       [[r.model, r.against, str(int(r.wins)), str(int(r.losses)), str(int(r.genes)),
+                                         _fmt_p(float(r.wilcoxon_p))] for r in tests.itertuples()], sortable=True)}]
         if len(vs_ctrl):
-            md += ["A graph model's gain over the baseline counts only where it also beats its control: the same model "
-                   "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "
-                   "stack those).", ""]
+            note = ("A graph model's gain over the baseline counts only where it also beats its control: the same model "
+                    "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "
+                    "stack those).")
+            md += [note, ""]
+            blocks.append({"p": note})
         elif len(pairs) and not t_info.get("permute_features"):
-            md += ["**No permuted-graph controls in this run**: a graph model's gain over the baseline is not yet "
-                   "tested against the same model on permuted graph features (`kgexpr run --graph-control`).", ""]
-        figures += [
-            (f"{split}: best model per gene (paper Fig. 2)", plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: wins")),
-            (f"{split}: pairwise vs baseline (paper Fig. 3)", plots.pairwise_bar(pairs, f"{split} split: vs baseline")),
-            (f"{split}: R² per model", plots.r2_boxes(wide, f"{split} split: test R² per gene (input units)")),
+            note = ("**No permuted-graph controls in this run**: a graph model's gain over the baseline is not yet "
+                    "tested against the same model on permuted graph features (`kgexpr run --graph-control`).")
+            md += [note, ""]
+            blocks.append({"p": note})
+        sentence = headline(split, wide, pairs, short.get(split, split))
+        if sentence:
+            headlines.append(sentence)
+        n_genes = len(wide)
+        kind = "out-of-fold" if split == "cv" else "test"
+        best = _best_model(wide.median().to_dict())
+        figures = [
+            _figure(f"{split}: best model per gene (paper Fig. 2)",
+                    plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: genes where each model is best",
+                                   n_genes, demo)),
+            _figure(f"{split}: pairwise vs baseline (paper Fig. 3)",
+                    plots.pairwise_bar(pairs, f"{split} split: each model vs the baseline", demo)),
+            _figure(f"{split}: R² per model",
+                    plots.r2_boxes(wide, f"{split} split: {kind} R² per gene", f"R² per gene ({unit})", demo)),
         ]
-        if "stacking" in wide.columns:
-            figures.append((f"{split}: baseline vs stacking", plots.scatter_vs(wide, "baseline", "stacking", split)))
+        if best and best != "baseline" and "baseline" in wide.columns:
+            figures.append(_figure(f"{split}: baseline vs {best} (the best model)",
+                                   plots.scatter_vs(wide, "baseline", best, f"{split} split: {kind} R²", unit, demo)))
+        blocks += figures
+        splits_html.append({"title": f"{split} split", "id": f"split-{split}", "blocks": blocks})
 
+    assoc_table = None
     if len(assoc):
-        md += ["## Learned gene associations (stage-2 importance, top 5 per gene, mean over the models)", ""]
+        title = "Learned gene associations (stage-2 importance, top 5 per gene, mean over the models)"
+        md += [f"## {title}", ""]
         agg = (assoc.groupby(["source_symbol", "target_symbol"], as_index=False)["weight"].mean()
                .sort_values(["source_symbol", "weight"], ascending=[True, False]))
         shown = 0
+        rows = []
         for src, g in agg.groupby("source_symbol", sort=True):
-            md.append(f"- {src}: " + ", ".join(f"{t} ({w:.3f})" for t, w in zip(g["target_symbol"].head(5), g["weight"].head(5))))
-            shown += 1
-            if shown >= 15:
-                md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in "
-                          f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}")
-                break
+            top = list(zip(g["target_symbol"].head(5), g["weight"].head(5)))
+            rows.append([str(src), *(f"{tg} ({w:.3f})" for tg, w in top), *([""] * (5 - len(top)))])
+            if shown < 15:
+                md.append(f"- {src}: " + ", ".join(f"{tg} ({w:.3f})" for tg, w in top))
+                shown += 1
+                if shown >= 15 and agg["source_symbol"].nunique() > shown:
+                    md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in "
+                              f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}")
         md.append("")
+        assoc_table = {"title": title, "csv": f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}",
+                       "table": Table(["gene", *(f"associated gene {i}" for i in range(1, 6))], rows, sortable=True)}
 
     deploy = A.DEPLOY_INFO.read_if_exists(root / A.DEPLOY)
+    deploy_text = None
     if deploy:
         if deploy.get("skipped"):
-            md += ["## Deployable models", "", f"not fitted ({deploy['skipped']})", ""]
+            deploy_text = f"not fitted ({deploy['skipped']})"
         else:
-            md += ["## Deployable models", "",
-                   f"{len(deploy['models'])} models refitted on all {deploy.get('samples')} samples "
-                   f"({sum(deploy.get('bytes', {}).values()) / 1e6:.0f} MB in {A.DEPLOY}/): "
-                   f"`kgexpr predict {root} --drugs ID[,ID...] --out predictions.tsv`", ""]
+            deploy_text = (f"{len(deploy['models'])} models refitted on all {deploy.get('samples')} samples "
+                           f"({sum(deploy.get('bytes', {}).values()) / 1e6:.0f} MB in {A.DEPLOY}/): "
+                           f"`kgexpr predict {root} --drugs ID[,ID...] --out predictions.tsv`")
+        md += ["## Deployable models", "", deploy_text, ""]
 
     md += ["## Stage timings", ""]
+    timings = []
     for stage in A.STAGE_ORDER:
         m = _manifest(root, stage)
         if m:
             secs = m.get("info", {}).get("fit_seconds_this_session", m.get("seconds"))
             md.append(f"- {stage}: {secs} s")
+            timings.append([stage, str(secs)])
     md_text = "\n".join(md) + "\n"
     md_path = A.SUMMARY_MD.write(root, md_text)
 
-    body = [f"<pre style='white-space:pre-wrap'>{html.escape(md_text)}</pre>"]
-    for title, png in figures:
-        b64 = base64.b64encode(png).decode()
-        body.append(f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{b64}'/><figcaption>{html.escape(title)}</figcaption></figure>")
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>kgexpr report</title>"
-        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}figure{margin:1.5em 0}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>"
-    )
+    page = _render_page({
+        "demo": demo, "banner": DEMO_BANNER, "headlines": headlines, "facts": facts, "splits": splits_html,
+        "legend": model_legend(all_models, list(t_info.get("feature_sets", []))),
+        "associations": assoc_table, "deploy": deploy_text,
+        "timings": Table(["stage", "seconds"], timings) if timings else None,
+        "summary_md": A.SUMMARY_MD.filename,
+    })
     html_path = A.REPORT_HTML.write(root, page)
     return md_path, html_path

@@ -20,12 +20,13 @@ def run(ctx: StageContext) -> None:
     result = evaluate(A.train_results(train.path), ctx.read(A.TARGET_GENES), train.manifest["info"]["models"],
                       SPLIT_ORDER, scale=scale)
     ctx.write(A.METRICS, result.metrics)
-    ctx.write(A.METRICS_CSV, result.metrics)
+    demo = bool(ctx.read_if_exists(A.LOAD_SUMMARY, {}).get("demo"))
+    ctx.write(A.METRICS_CSV, A.labelled(result.metrics, demo))
     ctx.write(A.SIGNATURE_METRICS, result.signatures)
-    ctx.write(A.WINS, result.wins)
-    ctx.write(A.PAIRWISE, result.pairwise)
+    ctx.write(A.WINS, A.labelled(result.wins, demo))
+    ctx.write(A.PAIRWISE, A.labelled(result.pairwise, demo))
     if result.stacking_weights is not None:
-        ctx.write(A.STACKING_WEIGHTS, result.stacking_weights)
+        ctx.write(A.STACKING_WEIGHTS, A.labelled(result.stacking_weights, demo))
     ctx.write(A.EVALUATION_SUMMARY, result.summary)
     ctx.info["summary"] = result.summary
 

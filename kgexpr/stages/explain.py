@@ -39,7 +39,7 @@ def run(ctx: StageContext) -> None:
     symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
     out = assoc.assign(source_symbol=assoc["source"].map(symbol), target_symbol=assoc["target"].map(symbol))
     ctx.write(A.ASSOCIATIONS, out)
-    ctx.write(A.ASSOCIATIONS_CSV, out)
+    ctx.write(A.ASSOCIATIONS_CSV, A.labelled(out, bool(ctx.read_if_exists(A.LOAD_SUMMARY, {}).get("demo"))))
     rid = run_id(s, ctx.needs[A.TRAIN].key)
     store = ctx.store()
     merged = store.replace_edges(LEARNED_EDGE, assoc, where={"run_id": rid})

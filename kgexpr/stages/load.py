@@ -198,7 +198,7 @@ def run(ctx: StageContext) -> None:
     ctx.write(A.GENES, sel.genes)
     ctx.write(A.PERT_TO_DRUG, kg.pert_to_drug.rename("drug_id").rename_axis("pert_id").reset_index())
     ctx.write(A.DESCRIPTORS, descriptors)
-    ctx.write(A.DRUG_MERGES, kg.drug_merges)
+    ctx.write(A.DRUG_MERGES, A.labelled(kg.drug_merges, data.demo))
     summary = {
         "data_dir": str(data.root), "demo": data.demo, "expression_set": es.name, "release": es.release,
         "kind": es.kind, "expression": str(es.path), "cell_line": cell, "scaling": scaling,

@@ -46,11 +46,17 @@ def resolved_splits(s: Settings, samples) -> tuple[tuple[str, ...], int]:
 
 
 def target_genes_for(ctx: StageContext):
-    from kgexpr.learn.targets import select_genes
+    from kgexpr.learn.targets import resolve_gene_names, select_genes
 
     s = ctx.settings
-    return select_genes(ctx.read(A.GENES), s.n_genes, s.seed, s.include_genes,
-                        strict=s.include_genes != Settings.default("include_genes"))
+    genes = ctx.read(A.GENES)
+    default = s.include_genes == Settings.default("include_genes")
+    if default:  # the paper's example gene, modelled only where the data has it: say so when it has not
+        missing = [g for g in s.include_genes if not len(resolve_gene_names(genes, [g], strict=False))]
+        if missing:
+            console.print(f"train: {', '.join(missing)} (the default --include-genes) is not among the "
+                          f"{len(genes)} genes of this data; not modelled")
+    return select_genes(genes, s.n_genes, s.seed, s.include_genes, strict=not default)
 
 
 def designs_for(ctx: StageContext, target_genes, controls: bool = False):

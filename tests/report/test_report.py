@@ -1,5 +1,7 @@
 """The report, from a run directory's artifacts alone."""
 
+from html.parser import HTMLParser
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,3 +70,75 @@ def test_plots_do_not_choose_a_global_backend():
 
     code = "import kgexpr.report.plots, matplotlib, sys; sys.exit('matplotlib.pyplot' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+class _Page(HTMLParser):
+    """Tags, table cells and image sources of a page, to check its structure without a browser."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.cells: list[str] = []
+        self.srcs: list[str] = []
+        self.text: list[str] = []
+        self._in_cell = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if tag in ("td", "th"):
+            self._in_cell = True
+            self.cells.append("")
+        for key in ("src", "href"):
+            if attrs.get(key):
+                self.srcs.append(attrs[key])
+        if tag == "table":
+            self.tags.append("table." + (attrs.get("class") or ""))
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._in_cell = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._in_cell:
+            self.cells[-1] += data
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_report_html_is_a_page_with_tables_not_markdown(tmp_path, demo):
+    metrics = fake_run(tmp_path, demo)
+    md_path, html_path = write_report(tmp_path)
+    page_text = html_path.read_text()
+    page = _Page()
+    page.feed(page_text)
+    body = "".join(page.text)
+    # real tables, sortable where long, and no Markdown markup left in the page
+    assert page.tags.count("table") == 2 * 2 + 1  # per split: the models, the pairwise tests; the associations
+    assert "table.sortable" in page.tags
+    for mark in ("|---|", "**", "\n## ", "> **"):
+        assert mark not in body
+    # self-contained: every image inline, no address outside the page
+    assert page.srcs and all(s.startswith(("data:image/png;base64,", "#")) for s in page.srcs)
+    # the same numbers as summary.md, in table cells
+    for split in ("random", "drug"):
+        median = metrics[(metrics["split"] == split) & (metrics["model"] == "cn")]["r2"].median()
+        assert f"| cn | {median:.3f} |" in md_path.read_text()
+        assert f"{median:.3f}" in page.cells
+    # the headline sentence names the best model of the first split with its median
+    first = metrics[metrics["split"] == "random"].groupby("model")["r2"].median()
+    best = first.idxmax()
+    assert f"{best} has the best median R² per gene, {first[best]:.3f}" in body
+    # the legend explains both stackings; the associations are a table with gene symbols
+    assert "the plain average of the graph models' predictions" in body
+    assert "G1" in page.cells and "G2 (0.500)" in page.cells
+    assert (DEMO_BANNER in body) == demo
+    assert ("(SIMULATED)" in body) == demo  # every figure's caption
+
+
+def test_demo_figures_carry_the_watermark():
+    from kgexpr.report import plots
+
+    wins = pd.Series({"baseline": 1, "cn": 3})
+    real, simulated = plots.wins_bar(wins, "t", 4), plots.wins_bar(wins, "t", 4, simulated=True)
+    assert real.startswith(b"\x89PNG") and simulated.startswith(b"\x89PNG") and real != simulated

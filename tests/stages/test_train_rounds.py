@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from kgexpr.cli import main
 from kgexpr.stages import train as train_stage
 
-ARGS = ["--genes", "6", "--trees", "8", "--features", "cn,laplacian", "--splits", "random,drug", "--n-jobs", "2",
-        "--no-deploy"]
+# train alone runs no deploy stage, so it takes no --no-deploy
+ARGS = ["--genes", "6", "--trees", "8", "--features", "cn,laplacian", "--splits", "random,drug", "--n-jobs", "2"]
 
 
 def _train(out, demo_data):
