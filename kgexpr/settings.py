@@ -53,7 +53,7 @@ class Settings:
     include_genes: tuple[str, ...] = ("TP53",)
     n_trees: int | None = None  # None: the learner's own default (resolved())
     features: tuple[str, ...] = ("cn", "lpi", "entropy", "laplacian", "lle", "deepwalk", "node2vec", "fastrp", "targets",
-                                 "propagation")
+                                 "pathways", "propagation")  # signed-propagation: available, not default
     feature_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     splits: tuple[str, ...] = ("auto",)  # auto: cv for one sample per compound, else random + drug
     folds: int | None = None  # None: DEFAULT_FOLDS for cv; given with per-dose data, adds cv to auto
