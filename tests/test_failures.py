@@ -120,7 +120,7 @@ def test_leftovers_of_a_killed_command_are_removed_when_the_next_one_starts(tmp_
 def test_a_second_command_on_the_same_run_directory_is_refused(demo_data, tmp_path):
     run = RunDir(tmp_path / "run")
     with run.locked():
-        res = CliRunner().invoke(main, ["load", "--data-dir", str(demo_data), "--out", str(run.root), *ARGS])
+        res = CliRunner().invoke(main, ["load", "--data-dir", str(demo_data), "--out", str(run.root)])
     line = _one_error_line(res)
     assert line == f"error: {run.root} is in use by another kgexpr command: wait for it to finish, or choose another --out"
     with open(run.root / A.LOCK) as f:  # released: the lock is free again
