@@ -265,7 +265,9 @@ REPORT_HTML = Artifact(None, "report.html", "the self-contained report with plot
 
 # ------------------------------------------------------------------------------ deploy
 
-DEPLOY_INFO = Artifact(DEPLOY, "deploy.json", "the deployable models: names, genes, design columns, kinds, sizes")
+DEPLOY_INFO = Artifact(DEPLOY, "deploy.json", "the deployable models: format, names, genes, sizes")
+#: what deploy/<model>.joblib holds: 2 = a kgexpr.learn.engine.FittedTwoStage (1, unversioned: a dict of its parts)
+DEPLOY_FORMAT = 2
 DEPLOY_STACKING_WEIGHTS = Artifact(DEPLOY, "stacking_weights.parquet",
                                    "NNLS stacking weights per gene (graph models x genes), from all samples' out-of-bag "
                                    "predictions")
@@ -275,4 +277,5 @@ DEPLOY_IN_SAMPLE = Artifact(DEPLOY, "in_sample.npz", "each deployed model's pred
 
 
 def deployed_model(model: str) -> Artifact:
-    return Artifact(DEPLOY, f"{model}.joblib", f"the two MTRS stages of {model}, fitted on every sample")
+    return Artifact(DEPLOY, f"{model}.joblib", f"the two MTRS stages of {model}, fitted on every sample "
+                    "(a FittedTwoStage)")

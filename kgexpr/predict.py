@@ -62,6 +62,8 @@ class DeployedRun:
                               f"'kgexpr deploy --out {self.root}' first)")
         if info.get("skipped"):
             raise KgexprError(f"{self.root}: the deployable models were not fitted ({info['skipped']})")
+        if info.get("format") != A.DEPLOY_FORMAT:
+            raise self.old_format()
         self.info = info
         self.load_dir, self.features_dir = self.root / A.LOAD, self.root / A.FEATURES
         self._check_files()
@@ -76,6 +78,10 @@ class DeployedRun:
         self.kinds = A.FEATURE_KINDS.read(self.features_dir)
         self.nodes = A.FEATURE_NODES.read(self.features_dir)
         self.graph_models = list(info.get("graph_models", []))
+
+    def old_format(self) -> KgexprError:
+        return KgexprError(f"{self.root}: its deployable models were saved by an older kgexpr, in a format this one "
+                           f"does not read; run 'kgexpr deploy --out {self.root}' with the run's options to refit them")
 
     def _check_files(self) -> None:
         """Every file prediction reads is still what its stage wrote (a truncated model is named, not unpickled)."""
@@ -399,15 +405,15 @@ def apply_model(run: DeployedRun, name: str, design) -> np.ndarray:
     """The two deployed MTRS stages of ``name`` on its design rows: (compounds, genes), scaled units."""
     import joblib
 
-    from kgexpr.learn.engine import predict_two_stages
+    from kgexpr.learn.engine import FittedTwoStage
 
     path = A.deployed_model(name).path(run.root / A.DEPLOY)
     with reading(path):
-        saved = joblib.load(path)
-    X = design.X.reindex(columns=saved["columns"], fill_value=0.0).to_numpy(np.float64)
-    return predict_two_stages(saved["blocks"], saved["stage1"], saved["stage2"], X, design.X_target,
-                              saved.get("stage2_inputs", "design"), saved.get("stage2_target", "response"),
-                              saved.get("n_conditions", 0))
+        model = joblib.load(path)
+    if not isinstance(model, FittedTwoStage):
+        raise run.old_format()
+    X = design.X.reindex(columns=list(model.columns), fill_value=0.0).to_numpy(np.float64)
+    return model.predict(X, design.X_target)
 
 
 def predict(run_dir, ids: list[str], drugs_file=None, model: str | None = None, dose_um=None, time_h=None,

@@ -63,11 +63,14 @@ def test_the_boosted_stage_2_learner_deploys_and_predicts_its_own_compounds(demo
     assert res.exit_code == 0, res.output
     import joblib
 
+    from kgexpr.learn.engine import FittedTwoStage
+
     saved = joblib.load(A.deployed_model("lpi").path(out / A.DEPLOY))
-    assert saved["stage2_inputs"] == "conditions+predictions" and saved["stage2_target"] == "residual"
-    assert saved["columns"][:saved["n_conditions"]] == ["log10_dose_um", "time_h"][:saved["n_conditions"]]
-    assert saved["n_conditions"] >= 1  # the plate's doses
-    assert all(m.n_features_in_ == saved["n_conditions"] + len(A.TARGET_GENES.read(out / A.TRAIN)) for m in saved["stage2"])
+    assert isinstance(saved, FittedTwoStage) and A.DEPLOY_INFO.read(out / A.DEPLOY)["format"] == A.DEPLOY_FORMAT
+    assert saved.plan.stage2_inputs == "conditions+predictions" and saved.plan.stage2_target == "residual"
+    assert saved.columns[:saved.n_conditions] == ("log10_dose_um", "time_h")[:saved.n_conditions]
+    assert saved.n_conditions >= 1  # the plate's doses
+    assert all(m.n_features_in_ == saved.n_conditions + len(A.TARGET_GENES.read(out / A.TRAIN)) for m in saved.stage2)
     samples = A.SAMPLES.read(out / A.LOAD)
     with np.load(A.DEPLOY_IN_SAMPLE.path(out / A.DEPLOY)) as z:
         fitted = z["lpi"]
@@ -150,6 +153,38 @@ def test_a_source_id_merged_into_another_drug_predicts_as_that_drug(deployed, tm
     assert _predict(run, "--drugs", key, "--model", "cn", "--out", str(b)).exit_code == 0
     np.testing.assert_array_equal(pd.read_csv(a, sep="\t", index_col=0).to_numpy(),
                                   pd.read_csv(b, sep="\t", index_col=0).to_numpy())
+
+
+def _rewrite(run, stage, artifact_name, write):
+    """Replace one file of a stage as an older kgexpr would have written it, recorded in the stage's manifest."""
+    write(run / stage / artifact_name)
+    manifest = A.manifest_of(stage).read(run / stage)
+    manifest["outputs"][artifact_name] = output_records(run / stage)[artifact_name]
+    A.manifest_of(stage).write(run / stage, manifest)
+
+
+def test_models_deployed_in_the_old_format_are_one_line_asking_to_deploy_again(deployed, tmp_path):
+    """Format 1 saved each model as a dict of its parts and deploy.json had no format: predict names the fix."""
+    import shutil
+
+    import joblib
+
+    run = tmp_path / "run"
+    shutil.copytree(deployed, run)
+    model = joblib.load(A.deployed_model("cn").path(run / A.DEPLOY))
+    old = {"model": "cn", "columns": list(model.columns), "blocks": model.blocks, "stage1": model.stage1,
+           "stage2": model.stage2, "stage2_inputs": model.plan.stage2_inputs, "stage2_target": model.plan.stage2_target,
+           "n_conditions": model.n_conditions, "kind": "similarity", "has_target_columns": True}
+    _rewrite(run, A.DEPLOY, A.deployed_model("cn").filename, lambda path: joblib.dump(old, path, compress=1))
+    out = tmp_path / "p.tsv"
+    for _ in range(2):  # an old model file alone, then the old deploy.json too
+        res = _predict(run, "--drugs", "BRD-K90000001", "--model", "cn", "--out", str(out))
+        assert res.exit_code == 2 and not out.exists()
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), res.output
+        assert "older kgexpr" in lines[0] and f"kgexpr deploy --out {run}" in lines[0]
+        info = {k: v for k, v in A.DEPLOY_INFO.read(run / A.DEPLOY).items() if k != "format"}
+        _rewrite(run, A.DEPLOY, A.DEPLOY_INFO.filename, lambda path: A.DEPLOY_INFO.write(run / A.DEPLOY, info))
 
 
 @pytest.mark.parametrize("content, expected", [

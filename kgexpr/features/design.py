@@ -22,30 +22,14 @@ import pandas as pd
 from kgexpr.graph.schema import node_id
 
 
-CONDITIONS = ("log10_dose_um", "time_h")  # the experiment's conditions; with the cell line's one-hot, X's leading columns
-CELL_PREFIX = "cell_"
-
-
 @dataclass
 class Design:
-    """Inputs of one model: X (n_samples x p, named columns) and X_target (n_samples x n_genes x k)."""
+    """Inputs of one model: X (n_samples x p, named columns) and X_target (n_samples x n_genes x k); the first
+    ``n_conditions`` columns of X are the experiment's conditions (dose, time, cell line), not the drug's."""
 
     X: pd.DataFrame
     X_target: np.ndarray | None
-
-    @property
-    def n_conditions(self) -> int:
-        """How many leading columns of X are the experiment's conditions (dose, time, cell line), not the drug's."""
-        return n_conditions(self.X.columns)
-
-
-def n_conditions(columns) -> int:
-    n = 0
-    for c in columns:
-        if c not in CONDITIONS and not str(c).startswith(CELL_PREFIX):
-            break
-        n += 1
-    return n
+    n_conditions: int = 0
 
 
 BASELINE = "baseline"
@@ -86,22 +70,27 @@ def build_designs(
     ``permute_seed``: the negative control; every drug gets another drug's graph features (one
     seeded permutation of the drugs, the same for every feature set), its own descriptors.
     """
-    X_std = standard_features(samples, descriptors, cell_lines)
-    designs = {BASELINE: Design(X=X_std, X_target=None)}
+    conditions = condition_features(samples, cell_lines)
+    X_std = conditions.join(descriptor_features(samples, descriptors)).astype(float)
+    designs = {BASELINE: Design(X=X_std, X_target=None, n_conditions=conditions.shape[1])}
     nodes = drug_nodes(samples, pert_to_drug)
     if permute_seed is not None:
         nodes = permuted_nodes(nodes, permute_seed)
     connected = set(node_degrees.loc[node_degrees["degree"] > 0, "node_id"])
     gene_nodes = [node_id("Gene", int(g)) for g in gene_ids]
     for name, (kind, table) in tables.items():
-        designs[name] = graph_design(X_std, nodes, gene_nodes, kind, table, connected, name)
+        designs[name] = graph_design(X_std, nodes, gene_nodes, kind, table, connected, name, conditions.shape[1])
     return designs
 
 
 def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None,
                       cell_lines: list[str] | None = None) -> pd.DataFrame:
-    """Dose (log10 uM), time, a one-hot cell line when there are several (the conditions, leading), then the
-    drug's descriptors.
+    """The conditions (leading), then the drug's descriptors: every model's own columns."""
+    return condition_features(samples, cell_lines).join(descriptor_features(samples, descriptors)).astype(float)
+
+
+def condition_features(samples: pd.DataFrame, cell_lines: list[str] | None = None) -> pd.DataFrame:
+    """The experiment's conditions: dose (log10 uM), time, a one-hot cell line when there are several.
 
     Dose and time enter only when the data has them (consensus signatures pool over both).
     """
@@ -117,6 +106,12 @@ def standard_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None,
     if len(vocabulary) > 1:
         onehot = pd.get_dummies(pd.Categorical(cells, categories=vocabulary), prefix="cell", dtype=float)
         X = X.join(onehot.set_axis(samples.index))
+    return X.astype(float)
+
+
+def descriptor_features(samples: pd.DataFrame, descriptors: pd.DataFrame | None) -> pd.DataFrame:
+    """Each sample's drug descriptors (``drug_`` columns) and a flag for a drug the table lacks; none without a table."""
+    X = pd.DataFrame(index=samples.index)
     if descriptors is not None and len(descriptors.columns):
         d = descriptors.reindex(samples["pert_id"].to_numpy())
         d.index = samples.index
@@ -152,11 +147,13 @@ def graph_design(
     table: pd.DataFrame,
     connected: set[str],
     prefix: str,
+    n_conditions: int = 0,
 ) -> Design:
     """Add one feature set's columns to the standard design.
 
     ``table``: similarity -> rows drug nodes x columns ``gene_nodes``; embedding -> rows
-    node ids (drugs and genes) x dims. ``connected``: nodes with at least one edge.
+    node ids (drugs and genes) x dims. ``connected``: nodes with at least one edge. ``n_conditions``: the
+    standard design's leading conditions, which stay leading.
     """
     n, m = len(X_std), len(gene_nodes)
     have = sample_nodes.map(lambda v: isinstance(v, str) and v in connected and v in table.index).to_numpy(bool)
@@ -185,4 +182,4 @@ def graph_design(
     X = X_std.copy()
     X[f"{prefix}_graph_missing"] = (~have).astype(float)
     X = pd.concat([X, pd.DataFrame(block, index=X_std.index, columns=cols)], axis=1)
-    return Design(X=X, X_target=X_target)
+    return Design(X=X, X_target=X_target, n_conditions=n_conditions)

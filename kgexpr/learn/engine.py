@@ -8,7 +8,9 @@ stage-2 training inputs are out-of-bag (random forest) or out-of-fold prediction
 never in-sample fits, so stage 2 learns how much to trust stage 1 on unseen data.
 A :class:`StagePair` gives each stage its own estimator, can give stage 2 the
 stage-1 predictions alone, and can have it learn a correction of each gene's
-stage-1 prediction (its residual) instead of the response itself.
+stage-1 prediction (its residual) instead of the response itself. The fitted model is one
+type, :class:`FittedTwoStage`: what ``MTRSRegressor`` holds, the deploy stage saves and
+``kgexpr predict`` loads.
 
 The unit of work is a *block* of target genes: one model per block. With
 ``targets_per_model=1`` that is the paper's one-regressor-per-gene; a larger block
@@ -162,13 +164,51 @@ def predict_stage(blocks: list[np.ndarray], models: list, X: np.ndarray, X_targe
     return out
 
 
-def predict_two_stages(blocks: list[np.ndarray], stage1_models: list, stage2_models: list, X: np.ndarray,
-                       X_target: np.ndarray | None, inputs: str = "design", target: str = "response",
-                       n_conditions: int = 0) -> np.ndarray:
-    """Fitted MTRS stages on new rows: stage 2 on stage 1's predictions (plus them, for a residual stage 2)."""
-    s1 = predict_stage(blocks, stage1_models, X, X_target)
-    s2 = predict_stage(blocks, stage2_models, X, X_target, s1, inputs, n_conditions)
-    return s2 + s1 if target == "residual" else s2
+@dataclass
+class FittedTwoStage:
+    """A fitted two-stage MTRS model: the one shape that the Python API, the deploy stage and predict share.
+
+    ``blocks``: the target indices of each block; ``stage1``/``stage2``: each block's fitted model;
+    ``plan``: the estimators as given and what stage 2 sees and learns; ``n_conditions``: how many
+    leading columns of X are the experiment's conditions; ``columns``: the design's column names
+    (None for unnamed arrays); ``n_target_features``: the k of ``X_target`` (0: fitted without it).
+    """
+
+    blocks: list[np.ndarray]
+    stage1: list
+    stage2: list
+    plan: StagePlan
+    n_conditions: int = 0
+    columns: tuple[str, ...] | None = None
+    n_target_features: int = 0
+
+    @property
+    def n_targets(self) -> int:
+        return sum(len(b) for b in self.blocks)
+
+    def _check(self, X_target: np.ndarray | None) -> None:
+        if (X_target is None) != (self.n_target_features == 0):
+            raise ValueError("X_target must be given exactly when the model was fitted with it")
+
+    def predict_stage1(self, X: np.ndarray, X_target: np.ndarray | None = None) -> np.ndarray:
+        """(n, n_targets) stage-1 predictions."""
+        self._check(X_target)
+        return predict_stage(self.blocks, self.stage1, X, X_target)
+
+    def predict(self, X: np.ndarray, X_target: np.ndarray | None = None) -> np.ndarray:
+        """(n, n_targets): stage 2 on stage 1's predictions (plus them, for a residual stage 2)."""
+        s1 = self.predict_stage1(X, X_target)
+        s2 = predict_stage(self.blocks, self.stage2, X, X_target, s1, self.plan.stage2_inputs, self.n_conditions)
+        return s2 + s1 if self.plan.residual else s2
+
+    def drop_training_diagnostics(self) -> FittedTwoStage:
+        """Drop what the models keep only to describe their training (out-of-bag predictions, per-target
+        importances): a deployed model needs none of it to predict, and it is most of a small model's size."""
+        for model in (*self.stage1, *self.stage2):
+            for attr in ("oob_prediction_", "target_importances_"):
+                if hasattr(model, attr):
+                    delattr(model, attr)
+        return self
 
 
 def per_target_importances(est, n_targets: int) -> np.ndarray | None:
@@ -299,6 +339,7 @@ class StageInputs:
     extra_eval: np.ndarray | None = None
     store: BlockStore | None = None
     n_conditions: int = 0
+    columns: tuple[str, ...] | None = None  # X's column names, kept on a fitted model
 
 
 def run_stages(
@@ -434,10 +475,16 @@ def _add_back_stage1(s2: StageResult, s1: StageResult) -> StageResult:
 
 @dataclass
 class TwoStageResult:
-    """One model's two MTRS stages."""
+    """One model's two MTRS stages, and the fitted model when the models were kept."""
 
     stage1: StageResult
     stage2: StageResult
+    model: FittedTwoStage | None = None
+
+
+def _fitted(p: StageInputs, s1: StageResult, s2: StageResult, plan: StagePlan) -> FittedTwoStage:
+    return FittedTwoStage(s1.blocks, s1.models, s2.models, plan, p.n_conditions, p.columns,
+                          0 if p.X_target is None else p.X_target.shape[2])
 
 
 def fit_two_stages(
@@ -462,6 +509,7 @@ def fit_two_stages(
     columns to keep ("extra": the gene->gene part, "all", "none"). ``estimator`` may be a
     :class:`StagePair`: its own estimator per stage, stage 2 on the predictions alone, and
     stage 2 on the residuals of stage 1 (its results are then stage 1 plus the correction).
+    ``keep_models``: each result's ``model`` is the fitted :class:`FittedTwoStage`.
     """
     plan = stage_plan(estimator)
     common = dict(random_state=random_state, cv=cv, keep_models=keep_models, n_jobs=n_jobs,
@@ -471,4 +519,5 @@ def fit_two_stages(
     s2 = run_stages(_stage2_estimator(plan, problems), second, stage=2, importances=stage2_importances, **common)
     if plan.residual:
         s2 = {name: _add_back_stage1(s2[name], s1[name]) for name in problems}
-    return {name: TwoStageResult(s1[name], s2[name]) for name in problems}
+    return {name: TwoStageResult(s1[name], s2[name], _fitted(p, s1[name], s2[name], plan) if keep_models else None)
+            for name, p in problems.items()}

@@ -10,8 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from kgexpr.learn.engine import (StageInputs, StagePair, default_forest, fit_two_stages, predict_stage,
-                                 predict_two_stages, stage_plan)
+from kgexpr.learn.engine import StageInputs, StagePair, default_forest, fit_two_stages
 from kgexpr.learn.projected_forest import validate_data
 
 PAPER_TREES = 300  # the paper's trees per forest, when no estimator is given
@@ -62,6 +61,9 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
+    model_ : FittedTwoStage
+        The fitted two stages (:class:`~kgexpr.learn.engine.FittedTwoStage`), the shape the
+        deploy stage saves and ``kgexpr predict`` loads; the next five attributes are its parts.
     target_blocks_ : list of ndarray
         The genes (target indices) of each block, in order.
     stage1_estimators_ : list of estimators
@@ -147,16 +149,14 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 raise ValueError(f"X_target must have shape (n_samples, n_targets, k), got {X_target.shape}")
         if self.n_conditions > X.shape[1]:
             raise ValueError(f"n_conditions={self.n_conditions} exceeds the {X.shape[1]} columns of X")
-        problem = StageInputs(X, Y, X_target=X_target, n_conditions=self.n_conditions)
+        columns = getattr(self, "feature_names_in_", None)
+        problem = StageInputs(X, Y, X_target=X_target, n_conditions=self.n_conditions,
+                              columns=None if columns is None else tuple(columns))
         fitted = fit_two_stages(base, {"mtrs": problem}, random_state=self._seed(), cv=self.cv,
                                 keep_models=True, n_jobs=self.n_jobs, targets_per_model=self.targets_per_model,
                                 stage2_importances="all")["mtrs"]
         s1, s2 = fitted.stage1, fitted.stage2
-        plan = stage_plan(base)
-        self.stage2_inputs_, self.stage2_target_ = plan.stage2_inputs, plan.stage2_target
-        self.target_blocks_ = s1.blocks
-        self.stage1_estimators_ = s1.models
-        self.stage2_estimators_ = s2.models
+        self.model_ = fitted.model
         self.stage1_oob_predictions_ = self._as_y(s1.held_out)
         self.oob_predictions_ = self._as_y(s2.held_out)
         self.n_targets_ = Y.shape[1]
@@ -165,12 +165,19 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.stage2_importances_ = [imp for imp in s2.importances]
         return self
 
+    # the fitted model's parts, under the names scikit-learn users know (read-only: the model is the one copy)
+    target_blocks_ = property(lambda self: self.model_.blocks)
+    stage1_estimators_ = property(lambda self: self.model_.stage1)
+    stage2_estimators_ = property(lambda self: self.model_.stage2)
+    stage2_inputs_ = property(lambda self: self.model_.plan.stage2_inputs)
+    stage2_target_ = property(lambda self: self.model_.plan.stage2_target)
+
     def _as_y(self, Y):
         """(n, n_targets) predictions in the shape y had in fit: (n,) for a 1-D y."""
         return Y[:, 0] if self._1d else Y
 
     def _check_X(self, X, X_target):
-        check_is_fitted(self, "stage2_estimators_")
+        check_is_fitted(self, "model_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         if (X_target is None) != (self.n_target_features_ == 0):
             raise ValueError("X_target must be given exactly when it was given to fit")
@@ -185,14 +192,12 @@ class MTRSRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def predict_stage1(self, X, X_target=None):
         """Stage-1 predictions: (n_samples,) or (n_samples, n_targets), as y was in fit."""
         X, X_target = self._check_X(X, X_target)
-        return self._as_y(predict_stage(self.target_blocks_, self.stage1_estimators_, X, X_target))
+        return self._as_y(self.model_.predict_stage1(X, X_target))
 
     def predict(self, X, X_target=None):
         """Stage-2 predictions: (n_samples,) or (n_samples, n_targets), as y was in fit."""
         X, X_target = self._check_X(X, X_target)
-        return self._as_y(predict_two_stages(self.target_blocks_, self.stage1_estimators_, self.stage2_estimators_,
-                                             X, X_target, self.stage2_inputs_, self.stage2_target_,
-                                             self.n_conditions))
+        return self._as_y(self.model_.predict(X, X_target))
 
     def target_associations(self) -> np.ndarray:
         """(n_targets, n_targets) stage-2 importance of gene k's stage-1 prediction in gene j's model (diagonal 0)."""

@@ -44,7 +44,7 @@ def run(ctx: StageContext) -> None:
 
     from kgexpr.evaluate import stack_weights
     from kgexpr.features.design import BASELINE
-    from kgexpr.learn.engine import StageInputs, fit_two_stages, stage_plan
+    from kgexpr.learn.engine import StageInputs, fit_two_stages
     from kgexpr.learn.scaling import clip_targets
     from kgexpr.stages.train import as_inputs, designs_for, learner_setup
 
@@ -56,31 +56,22 @@ def run(ctx: StageContext) -> None:
         ctx.info["skipped"] = reason
         return
     estimator, per_model = learner_setup(s)
-    plan = stage_plan(estimator)
     genes = ctx.read(A.TARGET_GENES)
     Y = clip_targets(ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64), s.target_clip)
     samples, designs = designs_for(ctx, genes)
-    kinds = ctx.read(A.FEATURE_KINDS)
     m = len(genes)
     console.print(f"deploy: {len(designs)} models fitted on all {len(samples)} samples x {m} genes (for kgexpr predict)")
     t0, held_out, sizes, in_sample = time.time(), {}, {}, {}
     with bar("deploy (gene fits)", len(designs) * m * 2) as advance:
         for name, design in designs.items():  # one model at a time: fitted forests are large until saved
             X, Xt = as_inputs(design)
-            fitted = fit_two_stages(estimator, {name: StageInputs(X, Y, X, Xt, Xt, n_conditions=design.n_conditions)}, random_state=s.seed,
-                                    n_jobs=s.n_jobs, targets_per_model=per_model, keep_models=True,
-                                    stage2_importances="none", on_block_done=lambda _n, g, r: advance(len(g)))[name]
-            for model in (*fitted.stage1.models, *fitted.stage2.models):
-                for attr in ("oob_prediction_", "target_importances_"):  # training diagnostics, not needed to predict
-                    if hasattr(model, attr):
-                        delattr(model, attr)
+            problem = StageInputs(X, Y, X, Xt, Xt, n_conditions=design.n_conditions, columns=tuple(design.X.columns))
+            fitted = fit_two_stages(estimator, {name: problem}, random_state=s.seed, n_jobs=s.n_jobs,
+                                    targets_per_model=per_model, keep_models=True, stage2_importances="none",
+                                    on_block_done=lambda _n, g, r: advance(len(g)))[name]
             path = A.deployed_model(name).path(ctx.out)
-            joblib.dump({"model": name, "columns": list(design.X.columns), "blocks": fitted.stage1.blocks,
-                         "stage1": fitted.stage1.models, "stage2": fitted.stage2.models,
-                         "stage2_inputs": plan.stage2_inputs, "stage2_target": plan.stage2_target,
-                         "n_conditions": design.n_conditions,
-                         "kind": None if name == BASELINE else kinds[name], "has_target_columns": Xt is not None},
-                        path, compress=1)  # zlib's fastest level: most of the size for a third of the time
+            # zlib's fastest level: most of the size for a third of the time
+            joblib.dump(fitted.model.drop_training_diagnostics(), path, compress=1)
             sizes[name] = path.stat().st_size
             in_sample[name] = fitted.stage2.predictions.astype(np.float32)
             if name != BASELINE:
@@ -94,8 +85,8 @@ def run(ctx: StageContext) -> None:
     if graph_models:
         W = stack_weights([held_out[g] for g in graph_models], Y)
         ctx.write(A.DEPLOY_STACKING_WEIGHTS, pd.DataFrame(W, index=graph_models, columns=genes["entrez_id"].astype(str)))
-    info = {"models": list(designs), "graph_models": graph_models, "genes": [int(g) for g in genes["entrez_id"]],
-            "samples": int(len(samples)), "bytes": sizes, "seconds": round(time.time() - t0, 1),
+    info = {"format": A.DEPLOY_FORMAT, "models": list(designs), "graph_models": graph_models,
+            "genes": [int(g) for g in genes["entrez_id"]], "samples": int(len(samples)), "bytes": sizes, "seconds": round(time.time() - t0, 1),
             "permute_features": s.permute_features}
     A.DEPLOY_INFO.write(ctx.out, info)
     ctx.info.update({k: v for k, v in info.items() if k != "genes"})
@@ -103,6 +94,6 @@ def run(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.DEPLOY, needs=(A.LOAD, A.FEATURES, A.TRAIN), version=2, params=params, run=run,
+    name=A.DEPLOY, needs=(A.LOAD, A.FEATURES, A.TRAIN), version=3, params=params, run=run,
     description="every model refitted on all samples and saved, for kgexpr predict",
 )

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kgexpr.features.design import BASELINE, build_designs, drug_descriptors, n_conditions, standard_features
+from kgexpr.features.design import (BASELINE, build_designs, condition_features, drug_descriptors,
+                                   standard_features)
 
 
 @pytest.fixture
@@ -56,15 +57,20 @@ def test_descriptors_and_cell_lines_enter_the_standard_features():
     assert X.loc[1, "descriptors_missing"] == 1 and X.loc[0, "descriptors_missing"] == 0
     assert {"cell_A375", "cell_MCF7"} <= set(X.columns) and np.isfinite(X.to_numpy()).all()
     # the conditions lead (dose, time, cell line), then the drug's own columns
-    assert list(X.columns[:4]) == ["log10_dose_um", "time_h", "cell_A375", "cell_MCF7"] and n_conditions(X.columns) == 4
-    assert n_conditions(standard_features(samples[["pert_id", "cell_id"]].assign(dose_um=np.nan, time_h=np.nan),
-                                          desc).columns) == 2  # consensus signatures: only the cell lines
+    assert list(X.columns[:4]) == ["log10_dose_um", "time_h", "cell_A375", "cell_MCF7"]
+    assert list(condition_features(samples).columns) == list(X.columns[:4])
+    pooled = samples[["pert_id", "cell_id"]].assign(dose_um=np.nan, time_h=np.nan)
+    assert list(condition_features(pooled).columns) == ["cell_A375", "cell_MCF7"]  # consensus signatures: cell lines only
+    assert list(standard_features(pooled, desc).columns[:2]) == ["cell_A375", "cell_MCF7"]
 
 
 def test_every_design_of_a_run_has_the_same_leading_conditions(inputs):
     samples, p2d, nodes, tables = inputs
     designs = build_designs(samples, None, p2d, nodes, tables, [1, 2])
     assert {d.n_conditions for d in designs.values()} == {2}
+    two_lines = samples.assign(cell_id=["MCF7", "A375", "MCF7", "A375"])
+    for d in build_designs(two_lines, None, p2d, nodes, tables, [1, 2]).values():  # the design's own count, not a guess
+        assert list(d.X.columns[:d.n_conditions]) == ["log10_dose_um", "time_h", "cell_A375", "cell_MCF7"]
     assert build_designs(samples.assign(dose_um=np.nan), None, p2d, nodes, tables, [1, 2])["cn"].n_conditions == 1
 
 
