@@ -284,7 +284,7 @@ class Neo4jStore(GraphStore):
             if missing.any():
                 raise KgexprError(
                     f"{rel_type}: {int(missing.sum())} {end} nodes are not {label} nodes in the store "
-                    f"(e.g. {rows.loc[missing, end].iloc[0]!r})"
+                    f"(e.g. {to_plain(rows.loc[missing, end].iloc[0])!r})"
                 )
         rows = rows.drop_duplicates(subset=["source", "target", *rt.identity], keep="last")
         props = property_maps(rows.drop(columns=["source", "target"]))
