@@ -529,3 +529,53 @@ def test_the_learned_edge_type_has_one_definition():
         quoted += [f"{p.relative_to(root)}:{c.lineno}" for c in ast.walk(tree) if isinstance(c, ast.Constant)
                    and c.value == "ASSOCIATED_WITH" and id(c) not in exported and p.name != "schema.py"]
     assert not quoted, quoted  # the type is spelled out in schema.py only (and named in __all__)
+
+
+def test_the_bolt_runner_tags_and_routes_what_it_sends():
+    """BoltRunner over a stand-in driver: query text from cypher/, metadata naming the file, reads routed to
+    readers, the database on every call, a transaction function per write transaction."""
+    from types import SimpleNamespace
+
+    from kgexpr.graph.bolt import BoltRunner
+    from kgexpr.graph.cypher import load_query
+    from kgexpr.graph.runner import QueryRunner
+
+    sent = []
+
+    class Tx:
+        def run(self, text, params):
+            sent.append(("tx", text, params))
+            return iter([{"merged": len(params["rows"])}])
+
+    class Session:
+        def __enter__(self): return self
+        def __exit__(self, *exc): sent.append(("session closed",))
+        def execute_write(self, fn):
+            sent.append(("execute_write", getattr(fn, "metadata", None)))
+            return fn(Tx())
+        def run(self, query, params):
+            sent.append(("run", query.text, query.metadata, params))
+            return iter([])
+
+    class Driver:
+        def execute_query(self, query, parameters_, database_, routing_=None):
+            sent.append(("execute_query", query.text, query.metadata["query"], parameters_, database_, routing_))
+            return SimpleNamespace(records=[{"n": 1}])
+        def session(self, database):
+            sent.append(("session", database))
+            return Session()
+
+    runner = BoltRunner(Driver(), "bolt://h:1", database="kg")
+    assert isinstance(runner, QueryRunner) and isinstance(RecordingRunner(), QueryRunner)
+    assert runner.read("read/counts", {"a": 1}) == [{"n": 1}]
+    assert sent[-1] == ("execute_query", load_query("read/counts"), "read/counts", {"a": 1}, "kg", neo4j.RoutingControl.READ)
+    runner.write("admin/record_load", {"b": 2})
+    assert sent[-1][2:] == ("admin/record_load", {"b": 2}, "kg", None)
+    store = Neo4jStore(runner=runner, batch_size=2)
+    store._schema_ready = True
+    sent.clear()
+    store.merge_nodes("Gene", pd.DataFrame({"entrez_id": [1, 2, 3]}))
+    writes = [s for s in sent if s[0] == "execute_write"]
+    assert [w[1]["query"] for w in writes] == ["load/merge_gene"] * 2 and writes[0][1]["app"] == "kgexpr"
+    assert [len(s[2]["rows"]) for s in sent if s[0] == "tx"] == [2, 1]
+    assert sent[0] == ("session", "kg") and sent[-1] == ("session closed",)
