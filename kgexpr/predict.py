@@ -116,14 +116,12 @@ class DeployedRun:
 
     def store(self):
         """The run's graph store, as the load stage wrote it."""
-        from kgexpr.graph import open_store
+        from kgexpr.graph import DEFAULT_BATCH_SIZE, open_store
         from kgexpr.settings import neo4j_password
 
-        backend = self.load_manifest.get("backend") or {"backend": "embedded"}
-        if backend.get("backend", "embedded") == "embedded":
-            return open_store("embedded", path=A.GRAPH.path(self.load_dir))
-        return open_store("neo4j", uri=backend["uri"], user=backend["user"], password=neo4j_password(),
-                          database=backend.get("database"))
+        address = self.load_manifest.get("backend") or {"backend": "embedded"}
+        batch_size = self.load_manifest.get("info", {}).get("batch_size") or DEFAULT_BATCH_SIZE  # as the load ran
+        return open_store(address, path=A.GRAPH.path(self.load_dir), password=neo4j_password(), batch_size=batch_size)
 
     def feature_params(self) -> tuple[dict, int]:
         """(method -> resolved parameters, seed) as the features stage used them."""

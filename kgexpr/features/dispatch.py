@@ -44,7 +44,7 @@ class Implementation:
 
 NEO4J_CYPHER = Implementation(
     "neo4j-cypher",
-    can_run=in_database.is_neo4j,
+    can_run=in_database.runs_cypher,
     compute=lambda view, store, name, rows, panel, seed, params: in_database.cypher_similarity(
         store, name, rows, panel, params),
 )

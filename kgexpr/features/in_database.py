@@ -1,8 +1,9 @@
 """Feature methods computed inside Neo4j: Cypher similarities and GDS embeddings.
 
-They reach the server only through the public surface of
-:class:`~kgexpr.graph.neo4j.Neo4jStore` (``read``, ``errors``, ``resolve_nodes``, ``gds``) and
-receive parameters already resolved by :func:`kgexpr.features.resolve_params`. Each result
+They reach the server only through the capabilities a store declares
+(:class:`~kgexpr.graph.store.RunsCypher`: ``read``, ``errors``;
+:class:`~kgexpr.graph.store.ResolvesNodes`; :class:`~kgexpr.graph.store.HasGds`), never through a
+backend's name or class, and receive parameters already resolved by :func:`kgexpr.features.resolve_params`. Each result
 equals what the Python implementation returns on the store's :class:`GraphView` (cn, lpi) or
 is deterministic for a seed (GDS runs with concurrency 1).
 
@@ -25,7 +26,6 @@ GDS projection
 
 from __future__ import annotations
 
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -33,9 +33,10 @@ import pandas as pd
 
 from kgexpr.graph.cypher import load_query
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS
+from kgexpr.graph.store import HasGds, ResolvesNodes, RunsCypher
 from kgexpr.graph.view import graph_hash
 
-__all__ = ["CYPHER_QUERIES", "GDS_METHODS", "is_neo4j", "has_gds", "no_gds_note", "cypher_similarity", "gds_embedding",
+__all__ = ["CYPHER_QUERIES", "GDS_METHODS", "runs_cypher", "has_gds", "no_gds_note", "cypher_similarity", "gds_embedding",
            "gds_propagation"]
 
 #: similarity methods computed in Cypher -> query name
@@ -44,20 +45,24 @@ CYPHER_QUERIES = {"cn": "features/common_neighbours", "lpi": "features/local_pat
 GDS_METHODS = ("deepwalk", "node2vec", "fastrp")
 
 
-def is_neo4j(store) -> bool:
-    """Whether ``store`` is a Neo4jStore, without importing the driver for other stores."""
-    mod = sys.modules.get("kgexpr.graph.neo4j")  # not loaded -> no Neo4jStore can exist
-    return mod is not None and isinstance(store, mod.Neo4jStore)
+def runs_cypher(store) -> bool:
+    """Whether ``store`` runs the Cypher similarities: it declares the query and node-lookup capabilities."""
+    return isinstance(store, RunsCypher) and isinstance(store, ResolvesNodes)
+
+
+def _offers_gds(store) -> bool:
+    return runs_cypher(store) and isinstance(store, HasGds)
 
 
 def has_gds(store) -> bool:
-    return is_neo4j(store) and store.gds() is not None
+    """Whether ``store`` can run the GDS methods now (it offers GDS and its server has the plugin)."""
+    return _offers_gds(store) and store.gds() is not None
 
 
 def no_gds_note(store, name: str) -> str | None:
-    """Why a GDS method falls back to Python, for a Neo4j store without the plugin."""
-    if is_neo4j(store) and store.gds() is None:
-        return f"Neo4j at {store.uri} has no Graph Data Science plugin: {name} computed in Python"
+    """Why a GDS method falls back to Python, for a store that offers GDS on a server without the plugin."""
+    if _offers_gds(store) and store.gds() is None:
+        return f"Neo4j at {getattr(store, 'uri', 'the server')} has no Graph Data Science plugin: {name} computed in Python"
     return None
 
 

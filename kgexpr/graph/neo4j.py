@@ -1,12 +1,18 @@
-"""The Neo4j backend: the same store as :class:`~kgexpr.graph.embedded.EmbeddedStore`, over Bolt.
+"""The Neo4j backend: the same store as :class:`~kgexpr.graph.embedded.EmbeddedStore`, on a Neo4j server.
 
-Writes are batched ``UNWIND $rows ... MERGE`` statements, one transaction per ``batch_size`` rows
-(``session.execute_write``), so a failure leaves only whole batches behind and re-running the
+The store holds no driver: it runs named Cypher files through a query runner
+(:mod:`kgexpr.graph.runner`; over Bolt :class:`~kgexpr.graph.bolt.BoltRunner`), so its own logic
+(batching, value conversion, error mapping, load records, export frames) is tested with a
+recording fake runner, without a server.
+
+Writes are batched ``UNWIND $rows ... MERGE`` statements, one write transaction per
+``batch_size`` rows, so a failure leaves only whole batches behind and re-running the
 same merge completes it without duplicates. Reads come back as frames with the embedded store's
 columns, dtypes and sorting. The feature computations that run in the database (Cypher common
 neighbours / local path index, GDS embeddings) live in :mod:`kgexpr.features.in_database`; this
-module offers them the connection (:meth:`Neo4jStore.read`, :meth:`~Neo4jStore.errors`,
-:meth:`~Neo4jStore.resolve_nodes`, :meth:`~Neo4jStore.gds`).
+store declares the capabilities they need (:class:`~kgexpr.graph.store.RunsCypher`,
+:class:`~kgexpr.graph.store.ResolvesNodes`, :class:`~kgexpr.graph.store.HasGds`,
+:class:`~kgexpr.graph.store.VectorWriter`) by having their methods.
 
 Query text
     Every statement lives in ``cypher/`` as one hand-written ``.cypher`` file per label /
@@ -34,8 +40,6 @@ must not be null (Neo4j cannot MERGE on a null).
 from __future__ import annotations
 
 import json
-import logging
-import re
 import warnings
 from contextlib import contextmanager
 from typing import Iterable, Iterator
@@ -45,9 +49,13 @@ import pandas as pd
 
 import kgexpr
 from kgexpr.errors import BackendError, BackendUnreachable, KgexprError
-from kgexpr.graph.cypher import load_query, query_names
+from kgexpr.graph.bolt import BoltRunner, _n4j_exc, _tagged  # noqa: F401  (_tagged: tests tag raw transactions)
+from kgexpr.graph.bolt import first_line as _first_line
+from kgexpr.graph.cypher import query_names
 from kgexpr.graph.neo4j_values import frame_from_props, plain_column, property_maps, to_plain
+from kgexpr.graph.runner import QueryRunner
 from kgexpr.graph.schema import (
+    ASSOCIATED_WITH,
     KNOWLEDGE_TYPES,
     LEARNED_TYPES,
     NODE_KEYS,
@@ -57,161 +65,78 @@ from kgexpr.graph.schema import (
     node_id,
 )
 from kgexpr.graph.signs import SIGNED_PROPERTY, sign_of
-from kgexpr.graph.store import GraphStore
-
-try:  # optional extra: pip install 'kgexpr[neo4j]'
-    import neo4j as _neo4j
-    from neo4j import exceptions as _n4j_exc
-except ImportError:  # pragma: no cover - exercised only without the extra
-    _neo4j = None
-    _n4j_exc = None
+from kgexpr.graph.store import DEFAULT_BATCH_SIZE, GraphStore
 
 __all__ = ["Neo4jStore"]
 
-_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+# the driver's exception families (empty without the extra: nothing to catch)
+_LOST = (_n4j_exc.ServiceUnavailable, _n4j_exc.SessionExpired) if _n4j_exc else ()
+_SERVER = (_n4j_exc.Neo4jError,) if _n4j_exc else ()
+_CLIENT = (_n4j_exc.ClientError,) if _n4j_exc else ()
+_DRIVER = (_n4j_exc.DriverError,) if _n4j_exc else ()
 
 
 def _key_dtype(label: str):
     return "int64" if label == "Gene" else "object"
 
 
-def _first_line(text) -> str:
-    """The message's first line, joined with the next ones while it ends in a colon (the driver's 'Failed to read
-    from defunct connection ...:' leaves its reason on the following line), and the OS's reason when only a
-    cause (an exception ``text`` was raised from) carries it."""
-    lines = [x.strip() for x in str(text or "").strip().splitlines() if x.strip()]
-    out = lines[0] if lines else ""
-    for more in lines[1:]:
-        if not out.endswith(":"):
-            break
-        out = f"{out} {more}"
-    if isinstance(text, BaseException):
-        cause = text.__cause__ or text.__context__
-        while cause is not None and not isinstance(cause, OSError):
-            cause = cause.__cause__ or cause.__context__
-        if cause is not None and cause.strerror and cause.strerror not in out:
-            out = f"{out.rstrip(':')}: {cause.strerror}"
-    return out.rstrip(":") if out.endswith(":") else out
+def _single(records, query_name: str):
+    """The one record a counting statement returns (anything else is a broken query file)."""
+    records = list(records)
+    if len(records) != 1:
+        raise BackendError(f"query {query_name} returned {len(records)} records, expected 1")
+    return records[0]
 
 
 class _IncompleteBatch(KgexprError):
     pass
 
 
-if _neo4j is not None:
-    # the driver logs each transaction retry as a WARNING; kgexpr reports failures itself, in one line
-    logging.getLogger("neo4j").addHandler(logging.NullHandler())
-
-
-def _user_agent() -> str:
-    return f"kgexpr/{kgexpr.__version__} neo4j-python/{_neo4j.__version__}"
-
-
-def _metadata(query_name: str) -> dict:
-    """Transaction metadata: SHOW TRANSACTIONS attributes every kgexpr statement to kgexpr and its query file."""
-    return {"app": "kgexpr", "kgexpr": kgexpr.__version__, "query": query_name}
-
-
-def _query(query_name: str):
-    return _neo4j.Query(load_query(query_name), metadata=_metadata(query_name))
-
-
-def _tagged(fn, query_name: str):
-    """A transaction function carrying the metadata (execute_write takes it from the function)."""
-
-    def work(tx, *args, **kwargs):
-        return fn(tx, *args, **kwargs)
-
-    return _neo4j.unit_of_work(metadata=_metadata(query_name))(work)
-
-
 # ------------------------------------------------------------------------------ the store
 
 
 class Neo4jStore(GraphStore):
-    """A :class:`GraphStore` on a Neo4j 5 server (Bolt).
+    """A :class:`GraphStore` on a Neo4j 5 server, through a :class:`~kgexpr.graph.runner.QueryRunner`.
 
-    ``feature_workers`` / ``feature_chunk`` tune the in-database feature queries of
-    :mod:`kgexpr.features.in_database` (parallel sessions, rows per query).
+    ``Neo4jStore(uri, user, password, database)`` connects over Bolt
+    (:meth:`BoltRunner.connect <kgexpr.graph.bolt.BoltRunner.connect>`); ``Neo4jStore(runner=...)``
+    runs over any runner (tests pass a recording fake). ``feature_workers`` / ``feature_chunk``
+    tune the in-database feature queries of :mod:`kgexpr.features.in_database` (parallel
+    sessions, rows per query).
     """
 
     backend = "neo4j"
 
     def __init__(
         self,
-        uri: str | None,
+        uri: str | None = None,
         user: str | None = "neo4j",
         password: str | None = None,
         database: str | None = None,
-        batch_size: int = 10_000,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         *,
+        runner: QueryRunner | None = None,
         connection_timeout: float = 10.0,
         feature_workers: int = 4,
         feature_chunk: int = 64,
     ):
-        if _neo4j is None:
-            raise BackendError("the neo4j backend needs the optional extra: pip install 'kgexpr[neo4j]'")
-        if not uri:
-            raise BackendError("no Neo4j URI given (--neo4j-uri or NEO4J_URI)")
-        self.uri = str(uri)
-        self.user = user or "neo4j"
-        self.database = database or None
         self.batch_size = int(batch_size)
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.user = user or "neo4j"
         self.feature_workers = max(1, int(feature_workers))
         self.feature_chunk = max(1, int(feature_chunk))
         self._schema_ready = False
         self._gds = None
         self._gds_present: bool | None = None
         self._projections: dict[str, object] = {}  # GDS graphs this connection projected, dropped on close
-        self._driver = None
-        scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
-        if scheme not in _SCHEMES:
-            raise BackendError(
-                f"invalid Neo4j URI {self.uri!r}: expected one of {', '.join(s + '://' for s in _SCHEMES)} (e.g. bolt://127.0.0.1:7687)"
-            )
-        if not password:
-            raise BackendError(f"no password for Neo4j at {self.uri} (user {self.user!r}): set NEO4J_PASSWORD")
-        try:
-            driver = _neo4j.GraphDatabase.driver(
-                self.uri, auth=(self.user, password), connection_timeout=connection_timeout,
-                max_transaction_retry_time=15.0, user_agent=_user_agent(),
-                # "label / type / property does not exist yet" is normal on a fresh database
-                notifications_disabled_classifications=[_neo4j.NotificationDisabledClassification.UNRECOGNIZED],
-            )
-        except (ValueError, ImportError, _n4j_exc.ConfigurationError) as e:
-            raise BackendError(f"invalid Neo4j URI {self.uri!r}: {_first_line(e)}") from e
-        try:
-            driver.verify_connectivity()
-            # the database exists and answers (verify_connectivity does not check it)
-            driver.execute_query(load_query("read/ping"), database_=self.database, routing_=_neo4j.RoutingControl.READ)
-        except BaseException as e:
-            driver.close()
-            raise self._connect_error(e) from e
-        self._driver = driver
+        if runner is None:
+            runner = BoltRunner.connect(uri, self.user, password, database, connection_timeout=connection_timeout)
+        self._runner: QueryRunner | None = runner
+        self.uri = str(runner.uri)
+        self.database = runner.database or None
 
     # ---- errors -----------------------------------------------------------------------------
-
-    def _connect_error(self, e: BaseException) -> BaseException:
-        if isinstance(e, _n4j_exc.AuthError):
-            return BackendError(
-                f"Neo4j at {self.uri} rejected user {self.user!r}: wrong password? (NEO4J_USER / NEO4J_PASSWORD)"
-            )
-        if isinstance(e, _n4j_exc.ServiceUnavailable):
-            m = re.search(r"reason (.*)\)\s*$", str(e).strip().replace("\n", " "))
-            reason = m.group(1) if m else _first_line(e)
-            reason = re.sub(r"^\[Errno -?\d+\]\s*", "", reason)
-            return BackendUnreachable(
-                f"cannot connect to Neo4j at {self.uri}: {reason} "
-                "(is the server running? `kgexpr neo4j start` starts a local one)"
-            )
-        if isinstance(e, _n4j_exc.Neo4jError):
-            db = self.database or "the default database"
-            return BackendError(f"Neo4j at {self.uri} refused to open {db}: {_first_line(e.message or e)}")
-        if isinstance(e, (_n4j_exc.DriverError, OSError)):
-            return BackendUnreachable(f"cannot connect to Neo4j at {self.uri}: {_first_line(e)}")
-        return e
 
     @contextmanager
     def errors(self, what: str) -> Iterator[None]:
@@ -220,24 +145,33 @@ class Neo4jStore(GraphStore):
             yield
         except KgexprError:
             raise
-        except (_n4j_exc.ServiceUnavailable, _n4j_exc.SessionExpired) as e:
+        except _LOST as e:
             raise BackendError(f"lost the connection to Neo4j at {self.uri} while {what}: {_first_line(e)}") from e
-        except _n4j_exc.Neo4jError as e:
+        except _SERVER as e:
             raise BackendError(f"Neo4j at {self.uri} failed {what}: {_first_line(e.message or e)}") from e
-        except _n4j_exc.DriverError as e:
+        except _DRIVER as e:
             raise BackendError(f"Neo4j driver error at {self.uri} while {what}: {_first_line(e)}") from e
 
     # ---- plumbing ---------------------------------------------------------------------------
 
-    def _session(self):
-        return self._driver.session(database=self.database)
+    @property
+    def runner(self) -> QueryRunner:
+        """The open query runner (a BackendError once the store is closed)."""
+        if self._runner is None:
+            raise BackendError(f"the connection to Neo4j at {self.uri} is closed")
+        return self._runner
 
     @property
     def driver(self):
-        """The open ``neo4j.Driver`` (for clients such as ``graphdatascience`` that need one)."""
-        if self._driver is None:
-            raise BackendError(f"the connection to Neo4j at {self.uri} is closed")
-        return self._driver
+        """The open ``neo4j.Driver`` of a Bolt runner (for tools that need the driver itself)."""
+        driver = getattr(self.runner, "driver", None)
+        if driver is None:
+            raise BackendError(f"the store's runner {self.runner!r} has no Neo4j driver")
+        return driver
+
+    def _session(self):
+        """A raw driver session (tests and the Browser queries run their own statements)."""
+        return self.driver.session(database=self.database)
 
     def read(self, query_name: str, **params) -> list:
         """Records of the read query ``cypher/<query_name>.cypher``, values passed as parameters.
@@ -245,38 +179,32 @@ class Neo4jStore(GraphStore):
         Driver errors come through as they are, so callers can tell them apart; wrap the call
         in :meth:`errors` to report them.
         """
-        records, _, _ = self.driver.execute_query(
-            _query(query_name), parameters_=params, database_=self.database, routing_=_neo4j.RoutingControl.READ
-        )
-        return records
+        return self.runner.read(query_name, params)
 
     @staticmethod
-    def _run_batch(tx, query: str, batch: list[dict]) -> int:
+    def _run_batch(tx, query_name: str, batch: list[dict]) -> int:
         """One batch in one transaction; raising here rolls the batch back."""
-        rec = tx.run(query, rows=batch).single(strict=True)
-        merged = int(rec["merged"])
+        merged = int(_single(tx.run(query_name, {"rows": batch}), query_name)["merged"])
         if merged != len(batch):
             raise _IncompleteBatch(f"{len(batch) - merged} of {len(batch)} rows found no end node")
         return merged
 
     def _write_batches(self, name: str, rows: list[dict], what: str) -> int:
-        query = load_query(name)
         n, bs = len(rows), self.batch_size
         nb = (n + bs - 1) // bs
         done = 0
-        work = _tagged(self._run_batch, name)
-        with self.errors(what), self._session() as session:
+        with self.errors(what), self.runner.session() as session:
             for b in range(nb):
                 batch = rows[b * bs : (b + 1) * bs]
                 where = (f"in batch {b + 1}/{nb} (rows {b * bs}-{b * bs + len(batch) - 1}; {b * bs} rows before it "
                          "are written, re-run to complete)")
                 try:
-                    done += session.execute_write(work, query, batch)
+                    done += session.execute_write(name, lambda tx, batch=batch: self._run_batch(tx, name, batch))
                 except _IncompleteBatch as e:
                     raise KgexprError(f"{what}: batch {b + 1}/{nb} rolled back: {e}") from e
-                except _n4j_exc.Neo4jError as e:
+                except _SERVER as e:
                     raise BackendError(f"Neo4j at {self.uri} failed {what} {where}: {_first_line(e.message or e)}") from e
-                except (_n4j_exc.DriverError, OSError) as e:  # the server went away (the driver retried first)
+                except _DRIVER + (OSError,) as e:  # the server went away (the driver retried first)
                     raise BackendUnreachable(f"lost the connection to Neo4j at {self.uri} while {what} {where}: "
                                              f"{type(e).__name__}: {_first_line(e)}") from e
         return done
@@ -285,10 +213,9 @@ class Neo4jStore(GraphStore):
         """Uniqueness constraints on every label key and the lookup indexes (IF NOT EXISTS)."""
         if self._schema_ready:
             return
-        with self.errors("creating constraints and indexes"), self._session() as session:
+        with self.errors("creating constraints and indexes"), self.runner.session() as session:
             for name in query_names("schema"):
-                params = {"timeout_s": 300} if name.endswith("await_indexes") else {}
-                session.run(_query(name), params).consume()
+                session.run(name, {"timeout_s": 300} if name.endswith("await_indexes") else {})
         self._schema_ready = True
 
     # ---- keys ---------------------------------------------------------------------------------
@@ -357,7 +284,7 @@ class Neo4jStore(GraphStore):
             if missing.any():
                 raise KgexprError(
                     f"{rel_type}: {int(missing.sum())} {end} nodes are not {label} nodes in the store "
-                    f"(e.g. {rows.loc[missing, end].iloc[0]!r})"
+                    f"(e.g. {to_plain(rows.loc[missing, end].iloc[0])!r})"
                 )
         rows = rows.drop_duplicates(subset=["source", "target", *rt.identity], keep="last")
         props = property_maps(rows.drop(columns=["source", "target"]))
@@ -377,15 +304,20 @@ class Neo4jStore(GraphStore):
 
     def _delete_statement(self, rel_type: str, where: dict) -> tuple[str, dict]:
         where = {str(k): to_plain(v) for k, v in where.items()}
-        if rel_type == "ASSOCIATED_WITH" and set(where) == {"run_id"} and where["run_id"] is not None:
+        if rel_type == ASSOCIATED_WITH and set(where) == {"run_id"} and where["run_id"] is not None:
             return "writeback/delete_run", {"run_id": where["run_id"]}
         return self._edge_query(rel_type, "delete"), {"where": where}
 
     @staticmethod
-    def _delete_all(tx, query: str, params: dict, limit: int) -> int:
+    def _delete_batch(tx, query_name: str, params: dict, limit: int) -> int:
+        """Delete up to ``limit`` matching relationships; how many went."""
+        return int(_single(tx.run(query_name, {**params, "limit": limit}), query_name)["deleted"])
+
+    @classmethod
+    def _delete_all(cls, tx, query_name: str, params: dict, limit: int) -> int:
         total = 0
         while True:
-            n = int(tx.run(query, params, limit=limit).single(strict=True)["deleted"])
+            n = cls._delete_batch(tx, query_name, params, limit)
             total += n
             if n < limit:
                 return total
@@ -394,12 +326,10 @@ class Neo4jStore(GraphStore):
         """Delete the relationships whose properties equal ``where``, one transaction per batch."""
         check_rel_type(rel_type)
         name, params = self._delete_statement(rel_type, where)
-        query = load_query(name)
         total = 0
-        with self.errors(f"deleting {rel_type} relationships"), self._session() as session:
+        with self.errors(f"deleting {rel_type} relationships"), self.runner.session() as session:
             while True:
-                n = session.execute_write(_tagged(
-                    lambda tx: int(tx.run(query, params, limit=self.batch_size).single(strict=True)["deleted"]), name))
+                n = session.execute_write(name, lambda tx: self._delete_batch(tx, name, params, self.batch_size))
                 total += n
                 if n < self.batch_size:
                     return total
@@ -421,16 +351,15 @@ class Neo4jStore(GraphStore):
             self._write_batches(self._edge_query(rel_type, "merge"), payload, f"writing {rel_type} relationships")
             return len(payload)
         dname, dparams = self._delete_statement(rel_type, where)
-        mquery_name = self._edge_query(rel_type, "merge")
-        dquery, mquery = load_query(dname), load_query(mquery_name)
+        mname = self._edge_query(rel_type, "merge")
 
         def work(tx):
-            self._delete_all(tx, dquery, dparams, self.batch_size)
-            return self._run_batch(tx, mquery, payload)
+            self._delete_all(tx, dname, dparams, self.batch_size)
+            return self._run_batch(tx, mname, payload)
 
-        with self.errors(f"replacing {rel_type} relationships"), self._session() as session:
+        with self.errors(f"replacing {rel_type} relationships"), self.runner.session() as session:
             try:
-                return session.execute_write(_tagged(work, mquery_name))
+                return session.execute_write(mname, work)
             except _IncompleteBatch as e:
                 raise KgexprError(f"replacing {rel_type} relationships rolled back: {e}") from e
 
@@ -511,7 +440,7 @@ class Neo4jStore(GraphStore):
         return nodes, pd.concat(frames, ignore_index=True)
 
     def count_edges(self, rel_type: str, where: dict) -> int:
-        if rel_type == "ASSOCIATED_WITH" and set(where) == {"run_id"}:
+        if rel_type == ASSOCIATED_WITH and set(where) == {"run_id"}:
             with self.errors("counting a run's associations"):
                 return int(self.read("read/count_run_associations", run_id=to_plain(where["run_id"]))[0]["n"])
         return super().count_edges(rel_type, where)
@@ -520,7 +449,7 @@ class Neo4jStore(GraphStore):
         with self.errors("recording the load in the database"):
             params = {"load_key": load_key, "graph_hash": graph_hash, "counts": json.dumps(counts, sort_keys=True),
                       "kgexpr": kgexpr.__version__}
-            self.driver.execute_query(_query("admin/record_load"), parameters_=params, database_=self.database)
+            self.runner.write("admin/record_load", params)
 
     def load_record(self, load_key: str) -> dict:
         """The database's record of ``load_key`` ({} when it holds none: wiped, or loaded elsewhere)."""
@@ -545,8 +474,7 @@ class Neo4jStore(GraphStore):
                   "features_key": record["features_key"], "graph_hash": record["graph_hash"], "nodes": written,
                   "kgexpr": kgexpr.__version__}
         with self.errors(f"recording node property {prop}"):
-            self.driver.execute_query(_query("writeback/record_feature_property"), parameters_=params,
-                                      database_=self.database)
+            self.runner.write("writeback/record_feature_property", params)
         return written
 
     def count_node_property(self, prop: str) -> int:
@@ -582,7 +510,7 @@ class Neo4jStore(GraphStore):
         return out
 
     def gds(self):
-        """The ``graphdatascience`` client on this store's driver, or None when the server lacks GDS.
+        """The ``graphdatascience`` client on this store's connection, or None when the server lacks GDS.
 
         The server is asked once; a server with GDS but no client installed is an error (the
         user asked for the extra's features and would silently lose them otherwise).
@@ -592,17 +520,16 @@ class Neo4jStore(GraphStore):
                 try:
                     self.read("gds/version")
                     self._gds_present = True
-                except _n4j_exc.ClientError:
+                except _CLIENT:
                     self._gds_present = False
         if not self._gds_present:
             return None
         if self._gds is None:
-            try:
-                from graphdatascience import GraphDataScience
-            except ImportError as e:
-                raise BackendError("GDS embeddings need the optional extra: pip install 'kgexpr[neo4j]'") from e
             with self.errors("starting the Graph Data Science client"):
-                self._gds = GraphDataScience(self.driver, database=self.database, arrow=False, show_progress=False)
+                try:
+                    self._gds = self.runner.gds_client()
+                except ImportError as e:
+                    raise BackendError("GDS embeddings need the optional extra: pip install 'kgexpr[neo4j]'") from e
         return self._gds
 
     def projection(self, name: str, project):
@@ -626,17 +553,17 @@ class Neo4jStore(GraphStore):
 
     def clear(self) -> None:
         """Delete every node and relationship of the database (batched; constraints and indexes stay)."""
-        with self.errors("emptying the database"), self._session() as session:
-            session.run(_query("admin/delete_all")).consume()
+        with self.errors("emptying the database"), self.runner.session() as session:
+            session.run("admin/delete_all", {})
 
     # ---- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._projections and self._gds is not None and self._driver is not None:
+        if self._projections and self._gds is not None and self._runner is not None:
             self._drop_projections()
-        if self._driver is not None:
-            self._driver.close()
-            self._driver = None
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
         self._gds = None
 
     def __repr__(self) -> str:

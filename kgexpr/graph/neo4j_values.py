@@ -14,14 +14,14 @@ def to_plain(v):
     """One value as a plain Python value the driver can send; None for null-likes (NaN, NA, NaT)."""
     if v is None:
         return None
+    if isinstance(v, np.generic):  # first: np.str_ and np.float64 are str and float too
+        return to_plain(v.item())
     if isinstance(v, (bool, str)):
         return v
     if isinstance(v, int):
         return v
     if isinstance(v, float):
         return None if math.isnan(v) else v
-    if isinstance(v, np.generic):
-        return to_plain(v.item())
     if isinstance(v, (list, tuple, np.ndarray, pd.Series, pd.Index)):
         return [to_plain(x) for x in v]
     if isinstance(v, pd.Timestamp):

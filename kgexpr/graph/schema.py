@@ -25,16 +25,19 @@ class RelType:
     identity: tuple[str, ...] = ()
 
 
+#: the learned gene->gene edges the explain stage writes back (one run's edges carry its ``run_id``)
+ASSOCIATED_WITH = "ASSOCIATED_WITH"
+
 REL_TYPES: dict[str, RelType] = {
     "IN_PATHWAY": RelType("IN_PATHWAY", "Gene", "Pathway"),
     "INTERACTS": RelType("INTERACTS", "Gene", "Gene", ("pathway",)),
     "TARGETS": RelType("TARGETS", "Drug", "Gene"),
     "HAS_MUTATION": RelType("HAS_MUTATION", "CellLine", "Gene", ("type",)),
-    "ASSOCIATED_WITH": RelType("ASSOCIATED_WITH", "Gene", "Gene", ("run_id", "feature_set")),
+    ASSOCIATED_WITH: RelType(ASSOCIATED_WITH, "Gene", "Gene", ("run_id", "feature_set")),
 }
 
 # learned edges are written back after training and never feed the features
-LEARNED_TYPES = frozenset({"ASSOCIATED_WITH"})
+LEARNED_TYPES = frozenset({ASSOCIATED_WITH})
 KNOWLEDGE_TYPES = tuple(t for t in REL_TYPES if t not in LEARNED_TYPES)
 
 

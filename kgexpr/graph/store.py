@@ -8,6 +8,8 @@ Rows travel as pandas frames: node rows carry the label's key column
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+from typing import Iterable, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,10 @@ from kgexpr.errors import KgexprError
 from kgexpr.graph.signs import SIGNED_PROPERTY, sign_of
 from kgexpr.graph.schema import KNOWLEDGE_TYPES, NODE_KEYS, REL_TYPES, RelType, check_label, check_rel_type, node_id
 from kgexpr.graph.view import GraphView, graph_from_edges
+
+
+#: rows per write transaction unless the user says otherwise (``--batch-size``)
+DEFAULT_BATCH_SIZE = 10_000
 
 
 def _signs(edges: pd.DataFrame, rel_type: str) -> np.ndarray:
@@ -150,3 +156,52 @@ class GraphStore(ABC):
         """The knowledge graph as the :class:`GraphView` every feature method reads."""
         nodes, edges = self.export()
         return graph_from_edges(nodes, edges)
+
+
+# ---- capabilities beyond the GraphStore interface ------------------------------------------------
+# A store has one when it has the methods (isinstance checks them); callers ask for the capability,
+# never for a backend by name or class.
+
+
+@runtime_checkable
+class RunsCypher(Protocol):
+    """Runs the read queries of ``cypher/`` itself (the in-database similarities)."""
+
+    feature_workers: int  # parallel read sessions
+    feature_chunk: int  # rows per query
+
+    def read(self, query_name: str, **params) -> list:
+        """Records of ``cypher/<query_name>.cypher``."""
+
+    def errors(self, what: str) -> AbstractContextManager[None]:
+        """A block whose server errors become one-line BackendErrors naming ``what``."""
+
+
+@runtime_checkable
+class ResolvesNodes(Protocol):
+    """Maps node ids ("Label:key") to the database's own node ids."""
+
+    def resolve_nodes(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> database id; KeyError naming ids not in the graph."""
+
+
+@runtime_checkable
+class HasGds(Protocol):
+    """May offer a Graph Data Science client (``gds()`` is None when the server lacks the plugin)."""
+
+    def gds(self):
+        """The ``graphdatascience`` client, or None."""
+
+    def projection(self, name: str, project):
+        """The GDS graph ``name``, made by ``project()`` once while the store is open."""
+
+
+@runtime_checkable
+class VectorWriter(Protocol):
+    """Writes feature vectors onto their nodes, with a record of what they are."""
+
+    def write_node_vectors(self, prop: str, ids: list[str], vectors, record: dict) -> int:
+        """Write ``vectors[i]`` as property ``prop`` of node ``ids[i]``; returns the nodes written."""
+
+    def count_node_property(self, prop: str) -> int:
+        """Nodes that carry property ``prop`` now (a stage checks that what it wrote is still there)."""

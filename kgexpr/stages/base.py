@@ -90,13 +90,10 @@ class StageContext:
 
 
 def open_graph_store(s: Settings, embedded_path: Path | None):
-    """The store the settings name: the only place that picks a backend by name."""
+    """The store the settings name (:func:`kgexpr.graph.open_store` picks the backend)."""
     from kgexpr.graph import open_store
 
-    if s.backend == "embedded":
-        return open_store("embedded", path=embedded_path)
-    return open_store("neo4j", uri=s.neo4j_uri, user=s.neo4j_user, password=neo4j_password(),
-                      database=s.neo4j_database, batch_size=s.batch_size)
+    return open_store(s.backend_address(), path=embedded_path, password=neo4j_password(), batch_size=s.batch_size)
 
 
 def key_parts(spec: StageSpec, s: Settings, needs: dict[str, Stage], inputs: dict) -> dict:

@@ -6,11 +6,12 @@ import pandas as pd
 
 from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
+from kgexpr.graph.schema import ASSOCIATED_WITH
 from kgexpr.progress import console
 from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
 
-LEARNED_EDGE = "ASSOCIATED_WITH"
+LEARNED_EDGE = ASSOCIATED_WITH  # the type is defined once, in the graph schema
 
 
 def run_id(s: Settings, train_key: str) -> str:

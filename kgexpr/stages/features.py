@@ -9,8 +9,9 @@ import pandas as pd
 
 from kgexpr import artifacts as A
 from kgexpr.atomic import atomic_file
-from kgexpr.errors import DamagedFile, reading
+from kgexpr.errors import DamagedFile, KgexprError, reading
 from kgexpr.graph.schema import node_id
+from kgexpr.graph.store import VectorWriter
 from kgexpr.progress import Progress, console
 from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
@@ -57,6 +58,8 @@ def run(ctx: StageContext) -> None:
     s = ctx.settings
     view, ghash = ctx.state["view"], ctx.state["graph_hash"]
     store = ctx.store()
+    if s.write_features and not isinstance(store, VectorWriter):
+        raise KgexprError(f"--write-features: the {s.backend} store cannot write node properties")
     rows, gene_nodes = _rows(ctx)
     kinds, timings, engines, written = {}, {}, {}, {}
     with Progress(A.FEATURES) as prog:
@@ -123,6 +126,8 @@ def still_valid(ctx: StageContext, done) -> str | None:
     if not written:
         return None
     store = ctx.store()
+    if not isinstance(store, VectorWriter):
+        return f"the {ctx.settings.backend} store cannot count the node properties this stage wrote"
     for prop, n in written.items():
         have = store.count_node_property(prop)
         if have != n:

@@ -208,6 +208,7 @@ def run(ctx: StageContext) -> None:
     }
     ctx.write(A.LOAD_SUMMARY, summary)
     ctx.info.update(summary)
+    ctx.info["batch_size"] = s.batch_size  # predict opens the store as the load did
     where = f"{cell}" if cell else "pooled over cell lines"
     what = "structures" if chem["kind"] == "structure" else "formulas"
     console.print(f"load: {what} for {chem['parsed']} of {chem['compounds']} compounds ({describe(chem)}); "
