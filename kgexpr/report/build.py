@@ -16,6 +16,7 @@ import pandas as pd
 
 from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
+from kgexpr.graph.schema import ASSOCIATED_WITH
 from kgexpr.report import plots
 
 DEMO_BANNER = "SIMULATED demo data: these numbers test the software, they are not biology."
@@ -253,7 +254,7 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         facts.append("**NEGATIVE CONTROL: graph features were permuted across drugs before training**")
     counts = load.get("counts", {})
     if counts:
-        facts.append("graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "ASSOCIATED_WITH"))
+        facts.append("graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != ASSOCIATED_WITH))
     rec = load.get("sources", {}).get("drug_reconciliation")
     if rec:
         facts.append(f"drugs: {rec['rows']} source rows merged into {rec['drugs']} compounds ({rec['joined_by_inchikey']} "
