@@ -89,18 +89,19 @@ def restart_walk(M: sp.spmatrix, start: np.ndarray, restart: float, max_iter: in
     return P
 
 
-def _check_restart(name: str, restart: float) -> None:
+def _walk_rows(name: str, restart: float, rows: Sequence[str], panel: Sequence[str] | None) -> tuple[list, list]:
+    """A walk's checked restart, and its rows and read-out genes as lists (no panel: the rows themselves)."""
     if not 0.0 < restart <= 1.0:
         raise ValueError(f"{name}.restart must be in (0, 1], got {restart}")
+    rows = list(rows)
+    return rows, rows if panel is None else list(panel)
 
 
 @register("propagation", "similarity",
           "Random walk with restart from the row's target genes over the gene-gene graph, read out at the panel genes")
 def propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None, *, seed: int = 0,
                 restart: float = 0.3, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
-    _check_restart("propagation", restart)
-    rows = list(rows)
-    panel = rows if panel is None else list(panel)
+    rows, panel = _walk_rows("propagation", restart, rows, panel)
     A = binary_adjacency(graph)
     genes, S = _seeds(graph, A, rows)
     cols = _panel_columns(graph, genes, panel)
@@ -117,9 +118,7 @@ def propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | No
           "Signed walk with restart from the drug's action on its targets along KGML's activations and inhibitions")
 def signed_propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None, *, seed: int = 0,
                        restart: float = 0.3, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
-    _check_restart("signed-propagation", restart)
-    rows = list(rows)
-    panel = rows if panel is None else list(panel)
+    rows, panel = _walk_rows("signed-propagation", restart, rows, panel)
     genes = np.flatnonzero(graph.labels == GENE)
     cols = _panel_columns(graph, genes, panel)
     n = len(graph.nodes)
