@@ -69,6 +69,7 @@ def _explain_options(hidden: bool) -> list:
 
 def _load_options(hidden: bool) -> list:
     """What the load stage reads: the expression set, the selection, the scaling, the drug descriptors."""
+    from kgexpr.sources.drug_targets import DRUGBANK_CATEGORIES
     return [
         click.option("--expression", default=None, metavar="NAME|PATH", hidden=hidden,
                      help="Expression set: a name 'kgexpr data' lists (a folder under the data directory) or a "
@@ -95,7 +96,7 @@ def _load_options(hidden: bool) -> list:
                           "fingerprint + physico-chemical descriptors) or 'formula' (element counts)."),
         click.option("--target-categories", default=_csv(D("target_categories")), show_default=True, hidden=hidden,
                      help="DrugBank protein categories that become a drug's TARGETS edges: comma-separated, from "
-                          "target, enzyme, transporter, carrier."),
+                          f"{', '.join(DRUGBANK_CATEGORIES)}."),
         click.option("--fingerprint-bits", type=int, default=D("fingerprint_bits"), show_default=True, hidden=hidden,
                      help="Morgan fingerprint length."),
         click.option("--fingerprint-radius", type=int, default=D("fingerprint_radius"), show_default=True,
@@ -105,15 +106,16 @@ def _load_options(hidden: bool) -> list:
 
 def _feature_options(hidden: bool) -> list:
     """What the features stage computes."""
-    from kgexpr.features import available_methods
+    from kgexpr.features import available_methods, get_method
 
+    embeddings = ", ".join(m for m in available_methods() if get_method(m).kind == "embedding")
     return [
         click.option("--features", "features", default=_csv(D("features")), show_default=True, hidden=hidden,
                      help=f"Comma-separated feature sets, from {', '.join(available_methods())}."),
         click.option("--feature-param", "feature_params", multiple=True, metavar="METHOD.NAME=VALUE", hidden=hidden,
                      help="A feature method's parameter, e.g. lpi.beta=0.02 or deepwalk.dim=64 (repeatable)."),
         click.option("--write-features", is_flag=True, hidden=hidden,
-                     help="Neo4j: also write each embedding (deepwalk, node2vec, fastrp, laplacian, lle) into the "
+                     help=f"Neo4j: also write each embedding ({embeddings}) into the "
                           "graph as a node property <method>_<key>; (:KgexprFeatures) nodes list them."),
     ]
 
