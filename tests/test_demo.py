@@ -18,6 +18,7 @@ from rdkit.Chem import Descriptors, rdMolDescriptors
 from kgexpr import demo
 from kgexpr.demo import DEMO_BANNER, is_demo_dir, write_demo_data
 from kgexpr.errors import KgexprError
+from kgexpr.sources import gct
 from kgexpr.sources.expression_sets import CONSENSUS, LEVEL5, discover, load_expression
 
 EXPECTED_FILES = [
@@ -151,7 +152,7 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(demo, "_write_gctx", boom)  # fails after KGML, gene ids, hub, ... were written
+    monkeypatch.setattr(gct, "write_gctx", boom)  # fails after KGML, gene ids, hub, ... were written
     out = tmp_path / "data"
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_demo_data(out)
@@ -163,7 +164,7 @@ def test_atomic_write_keeps_previous_demo_on_failure(tmp_path, monkeypatch):
     small = dict(n_genes=60, n_pathways=5, n_drugs=8, n_landmarks=30)
     out = write_demo_data(tmp_path / "data", seed=3, **small)
     before = _files(out)
-    monkeypatch.setattr(demo, "_write_gctx", lambda *a, **k: (_ for _ in ()).throw(OSError("no space")))
+    monkeypatch.setattr(gct, "write_gctx", lambda *a, **k: (_ for _ in ()).throw(OSError("no space")))
     with pytest.raises(OSError):
         write_demo_data(out, seed=4, **small)
     assert _files(out) == before

@@ -10,6 +10,7 @@ over GCT text.  Values are float32 (as published); memory is bounded by the sele
 from __future__ import annotations
 
 import gzip
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ import pandas as pd
 from kgexpr.errors import InputError
 
 __all__ = ["GctData", "read_gct", "read_gctx", "read_expression", "read_column_meta", "read_row_meta",
-           "is_hdf5", "matrix_shape"]
+           "is_hdf5", "matrix_shape", "write_gct", "write_gctx"]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _DATA_NA = frozenset({"", "na", "nan", "null", "none"})
@@ -498,3 +499,63 @@ def read_expression(
     if suffix == ".gct" or path.name.lower().endswith(".gct.gz"):
         return read_gct(path, samples, genes, progress=progress)
     raise InputError(path, "unknown expression format: expected .gct (GCT 1.2/1.3) or .gctx (HDF5)")
+
+
+# --------------------------------------------------------------------------- writers
+# Used by the simulated demo data set (kgexpr.demo); deterministic output: the same input gives the
+# same bytes (HDF5 without timestamps).
+
+
+def write_gct(path: str | Path, row_ids: Sequence[str], row_meta: dict, col_ids: Sequence[str], col_meta: dict,
+              values: np.ndarray) -> None:
+    """GCT 1.3 text: ``values`` genes x samples written with 4 decimals, metadata as given (floats by repr,
+    -666 as "-666"); ``row_meta`` / ``col_meta`` map a field name to one value per row / column."""
+    path = Path(path)
+    nr, nc = values.shape
+    out = io.StringIO()
+    out.write("#1.3\n")
+    out.write(f"{nr}\t{nc}\t{len(row_meta)}\t{len(col_meta)}\n")
+    out.write("\t".join(["id", *row_meta, *col_ids]) + "\n")
+    filler = "\t".join(["na"] * len(row_meta))
+    for name, vals in col_meta.items():
+        out.write(f"{name}\t{filler}\t" + "\t".join(_fmt_meta(v) for v in vals) + "\n")
+    meta_cols = list(row_meta.values())
+    for i, rid in enumerate(row_ids):
+        out.write("\t".join([rid, *(_fmt_meta(m[i]) for m in meta_cols)]) + "\t")
+        out.write("\t".join(f"{v:.4f}" for v in values[i]) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(out.getvalue())
+
+
+def _fmt_meta(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "-666" if v == -666 else repr(float(v))
+    return str(v)
+
+
+def _meta_array(vals: list) -> np.ndarray:
+    """A GCTX metadata column: float64, int32, or ASCII bytes (as cmapPy writes them)."""
+    if all(isinstance(v, (float, np.floating)) for v in vals):
+        return np.asarray(vals, dtype=np.float64)
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals):
+        return np.asarray(vals, dtype=np.int32)
+    return np.array([str(v).encode("ascii") for v in vals])
+
+
+def write_gctx(path: str | Path, row_ids: Sequence[str], row_meta: dict, col_ids: Sequence[str], col_meta: dict,
+               values: np.ndarray) -> None:
+    """Official GCTX layout (cmapPy/cmapR): /0/DATA/0/matrix stored samples x genes (float32),
+    /0/META/{ROW,COL}; ``values`` genes x samples as for :func:`write_gct`."""
+    import h5py
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w", libver="earliest") as f:
+        f.attrs["version"] = np.bytes_(b"GCTX1.0")
+        mat = np.ascontiguousarray(values.T.astype(np.float32))  # samples x genes
+        f.create_dataset(MATRIX, data=mat, chunks=(min(mat.shape[0], 256), mat.shape[1]), track_times=False)
+        for group, ids, meta in (("ROW", row_ids, row_meta), ("COL", col_ids, col_meta)):
+            for name, vals in {"id": ids, **meta}.items():
+                f.create_dataset(f"0/META/{group}/{name}", data=_meta_array(list(vals)), compression="gzip",
+                                 compression_opts=6, track_times=False)
