@@ -211,3 +211,24 @@ def test_an_unknown_target_is_one_short_line(deployed, tmp_path):
     res = _predict(deployed, "--drugs-file", str(f), "--model", "cn", "--out", str(tmp_path / "p.tsv"))
     assert res.exit_code == 2 and len(res.output.splitlines()) == 1
     assert f"{symbol}X" in res.output and len(res.output) < 600, res.output
+
+
+def test_a_file_compound_with_an_action_signs_its_target_edges():
+    """--drugs-file's action column reaches signed-propagation: an inhibitor of a gene mirrors an agonist of it."""
+    from kgexpr.features import compute_features
+    from kgexpr.graph.view import graph_from_edges
+    from kgexpr.predict import Compound, _with_new_drugs
+
+    nodes = pd.DataFrame({"node_id": ["Gene:1", "Gene:2", "Gene:3"], "label": ["Gene"] * 3})
+    edges = pd.DataFrame({"source": ["Gene:1", "Gene:2"], "target": ["Gene:2", "Gene:3"], "sign": [1, -1]})
+    view = graph_from_edges(nodes, edges)
+    new = [Compound("INH", "Drug:INH", "file", targets=[1], action="inhibitor"),
+           Compound("AGO", "Drug:AGO", "file", targets=[1], action="Agonist"),
+           Compound("ANY", "Drug:ANY", "file", targets=[1])]
+    grown = _with_new_drugs(view, new)
+    assert list(grown.nodes[-3:]) == ["Drug:INH", "Drug:AGO", "Drug:ANY"]
+    assert grown.adjacency[grown.index_of(["Drug:ANY"])[0], 0] == 1  # every compound is linked to its targets
+    P = compute_features(grown, "signed-propagation", ["Drug:INH", "Drug:AGO", "Drug:ANY"], ["Gene:1", "Gene:2", "Gene:3"])
+    np.testing.assert_allclose(P.loc["Drug:INH"], -P.loc["Drug:AGO"])
+    assert P.loc["Drug:AGO", "Gene:2"] > 0 > P.loc["Drug:AGO", "Gene:3"]
+    assert P.loc["Drug:ANY"].abs().sum() == 0  # no action stated: no signed walk
