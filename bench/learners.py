@@ -44,7 +44,7 @@ def _inputs(run: str, models: list[str]):
     from kgexpr.stages.train import designs_for
 
     features = tuple(m for m in models if m != "baseline")
-    s = Settings(out=Path(run), n_genes=0, features=features).resolved()
+    s = Settings.of(out=Path(run), n_genes=0, features=features, n_trees=100).resolved()  # trees: unused here
     rd = RunDir(s.out)
     spec = STAGES[A.TRAIN]
     ctx = StageContext(spec, s, rd, {n: rd.require(n) for n in spec.needs})

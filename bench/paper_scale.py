@@ -73,11 +73,15 @@ def _settings(args):
               graph_control=False,  # the paper's protocol: 9 models (the permuted controls would double the graph models)
               features=PAPER_FEATURES,
               learner_params=_assignments(args.learner_param or [], "--learner-param", nested=False))
-    if args.trees:
-        kw["n_trees"] = args.trees
     if args.learner:
         kw["learner"] = args.learner
-    return Settings(**kw).resolved().validate()
+    from kgexpr.learn.learners import LEARNERS
+    from kgexpr.stages import ready
+
+    # the learner's own trees unless given: the paper-size data are simulated, and the demo's fewer trees are not
+    # the setting being measured
+    kw["n_trees"] = args.trees or LEARNERS[kw.get("learner", Settings.default("learner"))].default_trees
+    return ready(Settings.of(**kw))
 
 
 def phase_data(args) -> dict:
@@ -117,8 +121,8 @@ def phase_protocol(args) -> dict:
     load = json.loads(A.LOAD_SUMMARY.in_run(s.out).read_text())
     return {"stage_s": stage_s, "median_r2": {sp: summary[sp]["median_r2"] for sp in SPLITS if sp in summary},
             "n_samples": int(load["samples"]), "n_genes": int(len(A.TARGET_GENES.read(run.stage_path(A.TRAIN)))),
-            "n_models": 1 + len(s.features), "n_trees": s.n_trees, "learner": s.learner,
-            "learner_params": dict(s.learner_params), "learner_settings": key_params(learner_setup(s)[0])}
+            "n_models": 1 + len(s.features.methods), "n_trees": s.learner.n_trees, "learner": s.learner.learner,
+            "learner_params": dict(s.learner.params), "learner_settings": key_params(learner_setup(s)[0])}
 
 
 def phase_reference(args) -> dict:

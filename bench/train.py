@@ -40,8 +40,10 @@ sys.path.insert(0, str(ROOT))
 def _settings(args, n_genes):
     from kgexpr.settings import Settings
 
-    return Settings(out=Path(args.run_dir), data_dir=Path(args.data_dir) if args.data_dir else None,
-                    n_genes=n_genes, n_trees=args.trees, learner=args.learner, seed=args.seed).resolved().validate()
+    from kgexpr.stages import ready
+
+    return ready(Settings.of(out=Path(args.run_dir), data_dir=Path(args.data_dir) if args.data_dir else None,
+                             n_genes=n_genes, n_trees=args.trees, learner=args.learner, seed=args.seed))
 
 
 def prepare(args):
@@ -65,10 +67,10 @@ def _inputs(args, n_genes):
     run = RunDir(s.out)
     spec = STAGES[A.TRAIN]
     ctx = StageContext(spec, s, run, {name: run.require(name) for name in spec.needs})
-    genes = select_genes(ctx.read(A.GENES), n_genes, s.seed, s.include_genes, strict=False)
+    genes = select_genes(ctx.read(A.GENES), n_genes, s.seed, s.learner.include_genes, strict=False)
     Y = ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(float)
     samples, designs = designs_for(ctx, genes)
-    tr, te = split_indices(samples, args.split, s.test_size, s.seed)
+    tr, te = split_indices(samples, args.split, s.evaluation.test_size, s.seed)
     return s, designs, Y, tr, te
 
 

@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -20,11 +19,9 @@ import click
 from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
 from kgexpr.rundir import RunDir
-from kgexpr.settings import Settings
+from kgexpr.settings import ASSIGN, CSV, DEMO_TREES, NESTED, Settings
 
 D = Settings.default
-#: trees per forest on the simulated demo data unless --trees is given (its signal needs no more)
-DEMO_TREES = 100
 
 
 def _csv(values) -> str:
@@ -170,7 +167,7 @@ def _train_options(hidden: bool) -> list:
 
 
 def _deploy_options(hidden: bool) -> list:
-    return [click.option("--no-deploy", "no_deploy", is_flag=True, hidden=hidden,
+    return [click.option("--no-deploy", "deploy", flag_value=False, default=True, hidden=hidden,
                          help="Skip fitting the deployable models on all samples (used by 'kgexpr predict').")]
 
 
@@ -227,45 +224,20 @@ def _assignments(items, option: str, nested: bool) -> dict:
     return out
 
 
-#: option name -> Settings field, for options passed through as they are
-_PLAIN = {"expression": "expression", "cell_line": "cell_line", "pert_time": "pert_time", "pert_dose": "pert_dose",
-          "max_signatures": "max_signatures", "strict": "strict", "scaling": "scaling", "target_clip": "target_clip",
-          "n_genes": "n_genes", "n_trees": "n_trees", "learner": "learner", "genes_per_model": "genes_per_model",
-          "n_jobs": "n_jobs", "dask": "dask", "descriptors": "descriptors", "fingerprint_bits": "fingerprint_bits",
-          "fingerprint_radius": "fingerprint_radius", "folds": "folds", "permute_features": "permute_features",
-          "graph_control": "graph_control", "write_features": "write_features"}
-_LISTS = ("features", "pert_types", "include_genes", "splits", "target_categories")
-
-
 def settings_from(kw: dict) -> Settings:
-    """The command's options as checked, environment-resolved Settings (options it lacks keep their defaults)."""
-    values = dict(out=kw["out"], data_dir=kw.get("data_dir"), demo=kw.get("demo", False),
-                  backend=kw.get("backend", D("backend")), neo4j_uri=kw.get("neo4j_uri"),
-                  neo4j_user=kw.get("neo4j_user"), seed=kw.get("seed", D("seed")),
-                  neo4j_database=kw.get("neo4j_database"), neo4j_clear=kw.get("neo4j_clear", False),
-                  run_id=kw.get("run_id"))
-    values.update({field: kw[name] for name, field in _PLAIN.items() if name in kw})
-    values.update({name: _split_names(kw[name]) for name in _LISTS if name in kw})
-    if "feature_params" in kw:
-        values["feature_params"] = _assignments(kw["feature_params"], "--feature-param", nested=True)
-    if "learner_params" in kw:
-        values["learner_params"] = _assignments(kw["learner_params"], "--learner-param", nested=False)
-    if "no_deploy" in kw:
-        values["deploy"] = not kw["no_deploy"]
-    if "top" in kw:
-        values["top_k"] = kw["top"]
-    s = Settings(**values).resolved().validate()
-    if "n_trees" in values and kw.get("n_trees") is None and _on_demo_data(s):
-        s = replace(s, n_trees=DEMO_TREES)
-    if "include_genes" in values:
-        from kgexpr.stages.load import check_named_genes
+    """The command's options as Settings ready for its stages (:func:`kgexpr.stages.ready`: the same the
+    Python API gets); options the command lacks keep their defaults."""
+    from kgexpr.stages import ready
 
-        check_named_genes(s)
-    if "expression" in values and s.expression is not None:
-        from kgexpr.stages.load import check_expression
-
-        check_expression(s)
-    return s
+    options = {}
+    for name, value in kw.items():
+        parse = Settings.option(name)[1].metadata.get("parse")
+        if parse == CSV:
+            value = _split_names(value)
+        elif parse in (NESTED, ASSIGN):
+            value = _assignments(value, "--" + name.replace("_", "-").replace("params", "param"), nested=parse == NESTED)
+        options[name] = value
+    return ready(Settings.of(**options))
 
 
 def _on_demo_data(s: Settings) -> bool:
@@ -505,12 +477,12 @@ def run_cmd(**kw):
 
     t0 = time.time()
     s = settings_from(kw)
-    genes = "every landmark gene" if not s.n_genes else f"a seeded choice of {s.n_genes} landmark genes"
+    genes = "every landmark gene" if not s.learner.n_genes else f"a seeded choice of {s.learner.n_genes} landmark genes"
     with RunDir(s.out).locked() as run:  # an unwritable --out is one line before the banner
         console.print(
             ("SIMULATED demo data (not biology): " if _on_demo_data(s) else "")
-            + f"kgexpr run -> {s.out}  ({genes}, learner {s.learner}, {s.n_trees} trees, "
-            f"features {','.join(s.features)}, splits {','.join(s.splits)}; the train stage says how many genes "
+            + f"kgexpr run -> {s.out}  ({genes}, learner {s.learner.learner}, {s.learner.n_trees} trees, "
+            f"features {','.join(s.features.methods)}, splits {','.join(s.evaluation.splits)}; the train stage says how many genes "
             "and samples the data gives)"
         )
         run_all(s, run)

@@ -126,7 +126,13 @@ class DeployedRun:
     def feature_params(self) -> tuple[dict, int]:
         """(method -> resolved parameters, seed) as the features stage used them."""
         manifest = A.manifest_of(A.FEATURES).read(self.features_dir)
-        return manifest["params"]["methods"], int(manifest["params"]["seed"])
+        return manifest_section(manifest, "features")["methods"], int(manifest["params"]["seed"])
+
+
+def manifest_section(manifest: dict, section: str) -> dict:
+    """One settings section as a stage's manifest keeps it (runs of kgexpr before the sections kept them flat)."""
+    params = manifest["params"]
+    return params.get(section, params)
 
 
 def read_drugs_file(path: str | Path) -> list[Compound]:
@@ -337,7 +343,7 @@ def descriptors_for(run: DeployedRun, compounds: list[Compound]) -> pd.DataFrame
         return have
     from kgexpr.features.chemistry import compute_descriptors
 
-    params = run.load_manifest["params"]
+    params = manifest_section(run.load_manifest, "data")
     kind = params.get("descriptors", "structure")
     structures = _structures(run, [c for c in others if not c.smiles])
     given = pd.DataFrame({"pert_id": [c.id for c in others if c.smiles], "smiles": [c.smiles for c in others if c.smiles]})

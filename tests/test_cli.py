@@ -103,13 +103,13 @@ def test_run_ids_tell_experiments_of_the_same_name_apart(tmp_path):
     from kgexpr.settings import Settings
     from kgexpr.stages.explain import run_id
 
-    a = Settings(out=tmp_path / "A" / "exp")
-    b = Settings(out=tmp_path / "B" / "exp")
+    a = Settings.of(out=tmp_path / "A" / "exp")
+    b = Settings.of(out=tmp_path / "B" / "exp")
     assert run_id(a, "1111aaaa2222") != run_id(b, "3333bbbb4444")  # other settings, other training key
     assert run_id(a, "1111aaaa2222").startswith("exp-")
-    assert run_id(Settings(out=tmp_path / "x", run_id="mine"), "1111aaaa2222") == "mine"
+    assert run_id(Settings.of(out=tmp_path / "x", run_id="mine"), "1111aaaa2222") == "mine"
     with pytest.raises(KgexprError, match="--run-id"):
-        Settings(run_id=" ").resolved().validate()
+        Settings.of(run_id=" ").resolved().validate()
 
 
 def test_rerun_reuses_every_stage_and_rewrites_no_duplicate_edges(finished_run, demo_data):

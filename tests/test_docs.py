@@ -107,3 +107,21 @@ def test_the_api_example_of_the_default_learner_is_the_default():
 def test_links_between_pages_resolve(page):
     for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", page.read_text()):
         assert (page.parent / target).exists(), f"{page.name} links to {target}"
+
+
+def test_the_settings_sections_table_is_the_code():
+    from dataclasses import fields
+
+    from kgexpr.settings import Settings
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] in Settings.SECTIONS:
+            rows[cells[0]] = re.findall(r"`(\w+)`(\*?)", cells[2])
+    assert set(rows) == set(Settings.SECTIONS)
+    for name, listed in rows.items():
+        want = [(f.metadata.get("option") or f.name, "" if f.metadata["key"] else "*")
+                for f in fields(Settings().section(name))]
+        assert listed == want, name

@@ -17,8 +17,6 @@ compute what it can (:mod:`kgexpr.features.dispatch`) and says which engine ran:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,7 +42,7 @@ __all__ = [
     "compute_features",
     "compute_on",
     "graph_hash",
-    "cache_key",
+    "table_parts",
     "graph_from_edges",
     "FEATURES_VERSION",
 ]
@@ -64,23 +62,23 @@ def _jsonable(x):
     return x
 
 
-def cache_key(
+def table_parts(
     graph_hash: str,
     name: str,
     params: dict[str, Any],
     rows: Sequence[str],
     panel: Sequence[str] | None,
-) -> str:
-    """sha256 identifying one feature computation.
+) -> dict:
+    """What one feature table depends on, as JSON (the features stage hashes it with the stage's key mechanism).
 
     ``params`` should be the fully resolved parameters (see :func:`resolve_params`) *including*
     the seed, e.g. ``{**resolve_params(name, p), "seed": 0}``.  The panel is ignored for
-    embedding methods; ``FEATURES_VERSION`` is part of the key.
+    embedding methods; ``FEATURES_VERSION`` is part of it.
     """
     kind = REGISTRY[name].kind if name in REGISTRY else None
     if kind == "embedding":
         panel = None
-    payload = {
+    return {
         "version": FEATURES_VERSION,
         "graph": graph_hash,
         "method": name,
@@ -88,5 +86,3 @@ def cache_key(
         "rows": [str(r) for r in rows],
         "panel": None if panel is None else [str(p) for p in panel],
     }
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -16,7 +16,10 @@ from kgexpr.graph.store import (
 )
 from kgexpr.graph.view import GraphView, graph_from_edges, graph_hash
 
-__all__ = ["ASSOCIATED_WITH", "DEFAULT_BATCH_SIZE", "EmbeddedStore", "GraphStore", "GraphView", "HasGds",
+#: the graph stores open_store opens, by name
+BACKENDS = ("embedded", "neo4j")
+
+__all__ = ["ASSOCIATED_WITH", "BACKENDS", "DEFAULT_BATCH_SIZE", "EmbeddedStore", "GraphStore", "GraphView", "HasGds",
            "NODE_KEYS", "REL_TYPES", "ResolvesNodes", "RunsCypher", "VectorWriter", "graph_from_edges", "graph_hash",
            "node_id", "open_store"]
 
@@ -24,7 +27,7 @@ def open_store(backend: str | Mapping = "embedded", *, path=None, uri=None, user
                batch_size: int = DEFAULT_BATCH_SIZE) -> GraphStore:
     """Open a store: the one place that picks a backend by name (stages, predict and the API all come here).
 
-    ``backend`` is a name or an address as :meth:`Settings.backend_address` gives it and a load
+    ``backend`` is a name or an address as :meth:`BackendSettings.key` gives it and a load
     manifest keeps it (``{"backend": "neo4j", "uri": ..., "user": ..., "database": ...}``); the
     address's entries win over the keywords. ``path`` is the embedded store's folder; the password
     is never part of an address. The Neo4j store needs the optional ``neo4j`` extra.
@@ -39,4 +42,4 @@ def open_store(backend: str | Mapping = "embedded", *, path=None, uri=None, user
         from kgexpr.graph.neo4j import Neo4jStore
 
         return Neo4jStore(uri=uri, user=user, password=password, database=database, batch_size=batch_size)
-    raise ValueError(f"unknown backend {backend!r}; choose 'embedded' or 'neo4j'")
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -1,11 +1,12 @@
 """What a stage is, how its key is built, and how it runs.
 
-A stage declares its name, the stages it reads, its code version, the settings it
-depends on (``params``: fully resolved, e.g. feature-method parameters after
-defaults and the learner's ``get_params(deep=True)``) and whether it touches the
-graph backend. Its key is built here and nowhere else, from all of that plus the
-keys of the stages it reads, the resolved backend address and kgexpr's version,
-so no setting can change a result without changing the key. ``prepare`` may add
+A stage declares its name, the stages it reads, its code version, the settings
+sections it reads (:mod:`kgexpr.settings`; each section's key is fully resolved, e.g.
+feature-method parameters after defaults and the learner's ``get_params(deep=True)``),
+the code constants its numbers follow, and whether it touches the graph backend. Its
+key is built here and nowhere else, from all of that plus the seed, the keys of the
+stages it reads, the resolved backend address and kgexpr's version, so no setting can
+change a result without changing the key. ``prepare`` may add
 facts only known at run time (input file fingerprints, the graph's hash); ``run``
 reads and writes only :mod:`kgexpr.artifacts`.
 """
@@ -30,8 +31,9 @@ class StageSpec:
     name: str
     needs: tuple[str, ...]
     version: int  # bump when the stage's numbers change for the same inputs
-    params: Callable[[Settings], dict]
+    sections: tuple[str, ...]  # the settings sections it reads (Settings.SECTIONS)
     run: Callable[["StageContext"], None]
+    code: Callable[[], dict] | None = None  # constants of the code its numbers follow, beside its version
     uses_backend: bool = False
     prepare: Callable[["StageContext"], dict] | None = None
     finish: Callable[["StageContext"], None] | None = None  # after the stage folder is in place
@@ -78,7 +80,7 @@ class StageContext:
         if self._store is None:
             from kgexpr.artifacts import GRAPH, LOAD
 
-            if embedded_path is None and self.settings.backend == "embedded":
+            if embedded_path is None and self.settings.backend.kind == "embedded":
                 embedded_path = GRAPH.path(self.needs[LOAD].path)
             self._store = open_graph_store(self.settings, embedded_path)
         return self._store
@@ -93,7 +95,15 @@ def open_graph_store(s: Settings, embedded_path: Path | None):
     """The store the settings name (:func:`kgexpr.graph.open_store` picks the backend)."""
     from kgexpr.graph import open_store
 
-    return open_store(s.backend_address(), path=embedded_path, password=neo4j_password(), batch_size=s.batch_size)
+    return open_store(s.backend.key(), path=embedded_path, password=neo4j_password(), batch_size=s.backend.batch_size)
+
+
+def stage_params(spec: StageSpec, s: Settings) -> dict:
+    """The settings a stage's result depends on: the seed and the key of every section it declares."""
+    params = {"seed": s.seed, **{name: s.section(name).key() for name in spec.sections}}
+    if spec.code is not None:
+        params["code"] = spec.code()
+    return params
 
 
 def key_parts(spec: StageSpec, s: Settings, needs: dict[str, Stage], inputs: dict) -> dict:
@@ -102,11 +112,19 @@ def key_parts(spec: StageSpec, s: Settings, needs: dict[str, Stage], inputs: dic
         "stage": spec.name,
         "code_version": spec.version,
         "kgexpr": kgexpr.__version__,
-        "params": spec.params(s),
+        "params": stage_params(spec, s),
         "inputs": inputs,
         "needs": {name: needs[name].key for name in spec.needs},
-        "backend": s.backend_address() if spec.uses_backend else None,
+        "backend": s.backend.key() if spec.uses_backend else None,
     }
+
+
+def entry_key(spec: StageSpec, parts: dict) -> str:
+    """The key of one reusable piece of a stage's work kept across runs (a feature table in the run root's
+    cache): built as a stage's key is, from the stage, its code version, kgexpr's version and what the piece
+    depends on."""
+    return stable_hash({"stage": spec.name, "code_version": spec.version, "kgexpr": kgexpr.__version__,
+                        "entry": parts})
 
 
 def reusable_offline(spec: StageSpec, s: Settings, run: RunDir, needs: dict[str, Stage]) -> Stage | None:

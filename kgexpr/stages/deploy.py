@@ -24,17 +24,11 @@ from kgexpr.stages.base import StageContext, StageSpec
 DEPLOYABLE_LEARNERS = ("rf-projected", "rf-projected-gbm", "rf-projected-adaptive")
 
 
-def params(s: Settings) -> dict:
-    from kgexpr.stages.train import params as train_params
-
-    return {"deploy": s.deploy, **train_params(s)}
-
-
 def skip_reason(s: Settings) -> str | None:
-    if not s.deploy:
+    if not s.deploy.enabled:
         return "--no-deploy"
-    if s.learner not in DEPLOYABLE_LEARNERS:
-        return (f"learner {s.learner} keeps one forest per gene (gigabytes for the deployable models); "
+    if s.learner.learner not in DEPLOYABLE_LEARNERS:
+        return (f"learner {s.learner.learner} keeps one forest per gene (gigabytes for the deployable models); "
                 f"deployable learners: {', '.join(DEPLOYABLE_LEARNERS)}")
     return None
 
@@ -57,7 +51,7 @@ def run(ctx: StageContext) -> None:
         return
     estimator, per_model = learner_setup(s)
     genes = ctx.read(A.TARGET_GENES)
-    Y = clip_targets(ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64), s.target_clip)
+    Y = clip_targets(ctx.read(A.EXPRESSION_SCALED)[genes["entrez_id"].to_numpy()].to_numpy(np.float64), s.learner.target_clip)
     samples, designs = designs_for(ctx, genes)
     m = len(genes)
     console.print(f"deploy: {len(designs)} models fitted on all {len(samples)} samples x {m} genes (for kgexpr predict)")
@@ -66,7 +60,7 @@ def run(ctx: StageContext) -> None:
         for name, design in designs.items():  # one model at a time: fitted forests are large until saved
             X, Xt = as_inputs(design)
             problem = StageInputs(X, Y, X, Xt, Xt, n_conditions=design.n_conditions, columns=tuple(design.X.columns))
-            fitted = fit_two_stages(estimator, {name: problem}, random_state=s.seed, n_jobs=s.n_jobs,
+            fitted = fit_two_stages(estimator, {name: problem}, random_state=s.seed, n_jobs=s.backend.n_jobs,
                                     targets_per_model=per_model, keep_models=True, stage2_importances="none",
                                     on_block_done=lambda _n, g, r: advance(len(g)))[name]
             path = A.deployed_model(name).path(ctx.out)
@@ -87,13 +81,13 @@ def run(ctx: StageContext) -> None:
         ctx.write(A.DEPLOY_STACKING_WEIGHTS, pd.DataFrame(W, index=graph_models, columns=genes["entrez_id"].astype(str)))
     info = {"format": A.DEPLOY_FORMAT, "models": list(designs), "graph_models": graph_models,
             "genes": [int(g) for g in genes["entrez_id"]], "samples": int(len(samples)), "bytes": sizes, "seconds": round(time.time() - t0, 1),
-            "permute_features": s.permute_features}
+            "permute_features": s.evaluation.permute_features}
     A.DEPLOY_INFO.write(ctx.out, info)
     ctx.info.update({k: v for k, v in info.items() if k != "genes"})
     console.print(f"deploy: {len(designs)} models saved ({sum(sizes.values()) / 1e6:.0f} MB) in {info['seconds']} s")
 
 
 STAGE = StageSpec(
-    name=A.DEPLOY, needs=(A.LOAD, A.FEATURES, A.TRAIN), version=3, params=params, run=run,
+    name=A.DEPLOY, needs=(A.LOAD, A.FEATURES, A.TRAIN), version=3, sections=("features", "learner", "evaluation", "deploy"), run=run,
     description="every model refitted on all samples and saved, for kgexpr predict",
 )

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from kgexpr import artifacts as A
-from kgexpr.settings import Settings
 from kgexpr.stages.base import StageContext, StageSpec
-
-
-def params(s: Settings) -> dict:
-    return {}  # everything it depends on is in the training results
 
 
 def run(ctx: StageContext) -> None:
@@ -32,6 +27,6 @@ def run(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.EVALUATE, needs=(A.LOAD, A.TRAIN), version=3, params=params, run=run,
+    name=A.EVALUATE, needs=(A.LOAD, A.TRAIN), version=3, sections=(), run=run,
     description="per-gene R², win counts, pairwise vs baseline (Wilcoxon), stacking",
 )

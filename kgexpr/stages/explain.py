@@ -18,11 +18,12 @@ def run_id(s: Settings, train_key: str) -> str:
     """The id a run's edges carry in the graph: ``--run-id``, else the run directory's name plus a short
     hash of the training key, so two experiments (``A/exp``, ``B/exp``, or one directory re-run with
     other settings) never replace each other's edges."""
-    return s.run_id or f"{s.out.resolve().name}-{train_key[:8]}"
+    return s.explain.run_id or f"{s.out.resolve().name}-{train_key[:8]}"
 
 
-def params(s: Settings) -> dict:
-    return {"top_k": s.top_k, "run_id": s.run_id, "run_dir_name": s.out.resolve().name}
+def prepare(ctx: StageContext) -> dict:
+    """The id the edges will carry (it names this run's edges in the graph, so it is part of the result)."""
+    return {"run_id": run_id(ctx.settings, ctx.needs[A.TRAIN].key)}
 
 
 def run(ctx: StageContext) -> None:
@@ -32,7 +33,7 @@ def run(ctx: StageContext) -> None:
     s = ctx.settings
     results = A.train_results(ctx.needs[A.TRAIN].path)
     split = "random" if "random" in results else next(iter(results))
-    frames = [top_associations(r.importances, r.genes, s.top_k).assign(feature_set=model)
+    frames = [top_associations(r.importances, r.genes, s.explain.top_k).assign(feature_set=model)
               for model, r in results[split].items()
               if r.importances.shape[1] and not is_control(model)]  # comparators and controls: no associations
     assoc = pd.concat(frames, ignore_index=True)
@@ -47,12 +48,12 @@ def run(ctx: StageContext) -> None:
     store.flush()
     written = store.count_edges(LEARNED_EDGE, {"run_id": rid})  # read back: what the graph holds, not what was sent
     if written != merged:
-        raise KgexprError(f"explain: sent {merged} {LEARNED_EDGE} edges (run_id={rid}) but the {s.backend} graph "
+        raise KgexprError(f"explain: sent {merged} {LEARNED_EDGE} edges (run_id={rid}) but the {s.backend.kind} graph "
                           f"holds {written}; re-run to write them again")
     n_edges = len(store.edges(LEARNED_EDGE))
     ctx.info.update({"run_id": rid, "written": int(written), "associated_with_edges": int(n_edges), "split": split,
-                     "top_k": s.top_k})
-    console.print(f"explain: the {s.backend} graph holds {written} {LEARNED_EDGE} edges of run_id={rid} (read back)")
+                     "top_k": s.explain.top_k})
+    console.print(f"explain: the {s.backend.kind} graph holds {written} {LEARNED_EDGE} edges of run_id={rid} (read back)")
     if assoc.empty:
         console.print("explain: no gene->gene associations: no stage-2 model gained from another gene's prediction "
                       "(too few training rows for its splits?)")
@@ -69,7 +70,7 @@ def still_valid(ctx: StageContext, done) -> str | None:
 
 
 STAGE = StageSpec(
-    name=A.EXPLAIN, needs=(A.LOAD, A.TRAIN), version=1, params=params, run=run, uses_backend=True,
+    name=A.EXPLAIN, needs=(A.LOAD, A.TRAIN), version=1, sections=("explain",), prepare=prepare, run=run, uses_backend=True,
     still_valid=still_valid,
     description="learned gene->gene associations, written back to the graph",
 )

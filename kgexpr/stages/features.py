@@ -14,22 +14,13 @@ from kgexpr.graph.schema import node_id
 from kgexpr.graph.store import VectorWriter
 from kgexpr.progress import Progress, console
 from kgexpr.settings import Settings
-from kgexpr.stages.base import StageContext, StageSpec
+from kgexpr.stages.base import StageContext, StageSpec, entry_key
 
 
-def resolved_methods(s: Settings) -> dict[str, dict]:
-    """Each feature set's parameters after the method's defaults: what its numbers depend on."""
-    from kgexpr.features import resolve_params
-
-    return {name: resolve_params(name, dict(s.feature_params.get(name, {}))) for name in s.features}
-
-
-def params(s: Settings) -> dict:
+def code_constants() -> dict:
     from kgexpr.features import FEATURES_VERSION
 
-    # --write-features only adds node properties in the database: still_valid runs the stage again for it, and
-    # the key (which training follows) stays the same
-    return {"methods": resolved_methods(s), "seed": s.seed, "features_version": FEATURES_VERSION}
+    return {"features_version": FEATURES_VERSION}
 
 
 def prepare(ctx: StageContext) -> dict:
@@ -52,23 +43,23 @@ def _rows(ctx: StageContext) -> tuple[list[str], list[str]]:
 
 
 def run(ctx: StageContext) -> None:
-    from kgexpr.features import cache_key, compute_on, get_method
+    from kgexpr.features import compute_on, get_method, table_parts
     from kgexpr.features.dispatch import engine_for
 
     s = ctx.settings
     view, ghash = ctx.state["view"], ctx.state["graph_hash"]
     store = ctx.store()
-    if s.write_features and not isinstance(store, VectorWriter):
-        raise KgexprError(f"--write-features: the {s.backend} store cannot write node properties")
+    if s.features.write and not isinstance(store, VectorWriter):
+        raise KgexprError(f"--write-features: the {s.backend.kind} store cannot write node properties")
     rows, gene_nodes = _rows(ctx)
     kinds, timings, engines, written = {}, {}, {}, {}
     with Progress(A.FEATURES) as prog:
-        for name, method_params in resolved_methods(s).items():
+        for name, method_params in s.features.resolved_methods().items():
             method = get_method(name)
             panel = gene_nodes if method.kind == "similarity" else None
             engine = engine_for(name, store)
-            ckey = cache_key(ghash, name, {**method_params, "seed": s.seed, "backend": s.backend, "engine": engine},
-                             rows, panel)
+            ckey = entry_key(STAGE, table_parts(ghash, name, {**method_params, "seed": s.seed, "backend": s.backend.kind,
+                                                               "engine": engine}, rows, panel))
             table_file, engine_file = A.feature_cache_entry(ctx.run.root, name, ckey)
             table_file.parent.mkdir(parents=True, exist_ok=True)
             table = _cached(table_file)
@@ -90,7 +81,7 @@ def run(ctx: StageContext) -> None:
                     table.to_parquet(tmp)
             ctx.write(A.feature_table(name), table)
             kinds[name] = method.kind
-            if s.write_features and method.kind == "embedding":
+            if s.features.write and method.kind == "embedding":
                 prop = f"{name}_{ckey[:8]}"
                 prog.step(f"{name} -> node property {prop}")
                 written[prop] = store.write_node_vectors(
@@ -121,13 +112,13 @@ def _cached(table_file) -> pd.DataFrame | None:
 def still_valid(ctx: StageContext, done) -> str | None:
     """Node properties this stage wrote must still be on their nodes."""
     written = done.manifest.get("info", {}).get("node_properties") or {}
-    if ctx.settings.write_features and not written:
+    if ctx.settings.features.write and not written:
         return "--write-features: writing the embeddings as node properties"
     if not written:
         return None
     store = ctx.store()
     if not isinstance(store, VectorWriter):
-        return f"the {ctx.settings.backend} store cannot count the node properties this stage wrote"
+        return f"the {ctx.settings.backend.kind} store cannot count the node properties this stage wrote"
     for prop, n in written.items():
         have = store.count_node_property(prop)
         if have != n:
@@ -136,7 +127,7 @@ def still_valid(ctx: StageContext, done) -> str | None:
 
 
 STAGE = StageSpec(
-    name=A.FEATURES, needs=(A.LOAD,), version=1, params=params, prepare=prepare, run=run, uses_backend=True,
+    name=A.FEATURES, needs=(A.LOAD,), version=1, sections=("features",), code=code_constants, prepare=prepare, run=run, uses_backend=True,
     still_valid=still_valid,
     description="graph features per node (cn, lpi, entropy, laplacian, lle, deepwalk, node2vec, fastrp)",
 )

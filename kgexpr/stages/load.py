@@ -26,17 +26,17 @@ def resolve_data(s: Settings, *, quiet: bool = False) -> DataChoice:
     """Real data from the data directory when it has what a run needs; else the labelled demo data."""
     from kgexpr.sources.catalog import DataCatalog, resolve_data_dir
 
-    if not s.demo:
-        root = resolve_data_dir(s.data_dir)
+    if not s.data.demo:
+        root = resolve_data_dir(s.data.data_dir)
         if root is not None:
             catalog = DataCatalog(root)
             missing = catalog.missing_for_run()
             if not missing:
                 return DataChoice(Path(root), catalog.is_demo, catalog)
-            if s.data_dir is not None:
+            if s.data.data_dir is not None:
                 raise KgexprError(f"data directory {root} lacks {', '.join(missing)} (use --demo for simulated data)")
-        elif s.data_dir is not None:
-            raise KgexprError(f"data directory {s.data_dir} does not exist")
+        elif s.data.data_dir is not None:
+            raise KgexprError(f"data directory {s.data.data_dir} does not exist")
         if quiet:  # the demo data may not be written yet
             return DataChoice(Path(s.out) / A.DEMO_DATA, True, DataCatalog(Path(s.out) / A.DEMO_DATA))
         console.print(
@@ -56,8 +56,8 @@ def pick_expression(catalog, s: Settings, *, say: bool = False):
     from kgexpr.sources.expression_sets import find_set
 
     sets = catalog.expression_sets
-    if s.expression is not None:
-        return find_set(sets, s.expression, catalog.data_dir)
+    if s.data.expression is not None:
+        return find_set(sets, s.data.expression, catalog.data_dir)
     if not sets:
         raise KgexprError(f"no LINCS expression set (.gct/.gctx or consensus table) in {catalog.data_dir}")
     if len(sets) == 1:
@@ -97,7 +97,7 @@ def check_named_genes(s: Settings) -> None:
     from kgexpr.learn.targets import resolve_gene_names
     from kgexpr.sources.lincs import read_gene_info
 
-    if not s.include_genes or s.include_genes == Settings.default("include_genes"):
+    if not s.learner.include_genes or s.learner.include_genes == Settings.default("include_genes"):
         return
     table_path = resolve_data(s).catalog.gene_info_lincs
     if table_path is None:
@@ -106,16 +106,7 @@ def check_named_genes(s: Settings) -> None:
     landmarks = table[table["is_landmark"].fillna(False).astype(bool)]
     if len(landmarks):
         table = landmarks
-    resolve_gene_names(table, s.include_genes, what=f"LINCS landmark genes in {table_path.name}")
-
-
-def params(s: Settings) -> dict:
-    # --neo4j-clear is an action on the database, not an input of the result: still_valid runs the load again
-    return {"cell_line": s.cell_line, "mutation_cell_lines": s.mutation_cell_lines,
-            "demo": s.demo, "pert_types": list(s.pert_types), "pert_time": s.pert_time, "pert_dose": s.pert_dose,
-            "max_signatures": s.max_signatures, "seed": s.seed, "strict": s.strict, "scaling": s.scaling,
-            "descriptors": s.descriptors, "target_categories": list(s.target_categories), "fingerprint_bits": s.fingerprint_bits,
-            "fingerprint_radius": s.fingerprint_radius}
+    resolve_gene_names(table, s.learner.include_genes, what=f"LINCS landmark genes in {table_path.name}")
 
 
 def prepare(ctx: StageContext) -> dict:
@@ -123,7 +114,7 @@ def prepare(ctx: StageContext) -> dict:
 
     A graph server is reached first, so a wrong address or a stopped server fails before any parsing.
     """
-    if ctx.settings.backend != "embedded":
+    if ctx.settings.backend.kind != "embedded":
         ctx.store()
     data = resolve_data(ctx.settings)
     es = pick_expression(data.catalog, ctx.settings, say=True)
@@ -135,8 +126,8 @@ def prepare(ctx: StageContext) -> dict:
 def selection_of(s: Settings):
     from kgexpr.sources.expression_sets import Selection
 
-    return Selection(cell_line=s.cell_line, pert_types=tuple(s.pert_types), time_h=s.pert_time, dose_um=s.pert_dose,
-                     max_signatures=s.max_signatures, seed=s.seed)
+    return Selection(cell_line=s.data.cell_line, pert_types=tuple(s.data.pert_types), time_h=s.data.pert_time, dose_um=s.data.pert_dose,
+                     max_signatures=s.data.max_signatures, seed=s.seed)
 
 
 def run(ctx: StageContext) -> None:
@@ -153,11 +144,11 @@ def run(ctx: StageContext) -> None:
     catalog = data.catalog
     with Progress("load") as prog:
         prog.step("reading expression", f"{es.name}: {es.path.name}")
-        loaded = load_expression(es, selection_of(s), strict=s.strict)
+        loaded = load_expression(es, selection_of(s), strict=s.data.strict)
         for note in loaded.notes:
             console.print(f"[yellow]load: {es.path.name}: {note}[/]")
         sel, cell = loaded.profiles, loaded.cell_line
-        scaling = resolve_scaling(s.scaling, es.kind)
+        scaling = resolve_scaling(s.data.scaling, es.kind)
         scaled, scale = fit_transform(sel.values, scaling)
         perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
         structures = gather_structures(catalog, es, set(perts["pert_id"]))
@@ -168,17 +159,17 @@ def run(ctx: StageContext) -> None:
             names = structures.set_index("pert_id")["pert_iname"].replace("", pd.NA)
             unnamed = perts["pert_iname"] == perts["pert_id"]
             perts.loc[unnamed, "pert_iname"] = perts.loc[unnamed, "pert_id"].map(names).fillna(perts["pert_id"])
-        prog.step("drug descriptors", s.descriptors)
-        descriptors, chem = compute_descriptors(structures, s.descriptors, radius=s.fingerprint_radius,
-                                                n_bits=s.fingerprint_bits, pert_ids=sel.samples["pert_id"].unique())
+        prog.step("drug descriptors", s.data.descriptors)
+        descriptors, chem = compute_descriptors(structures, s.data.descriptors, radius=s.data.fingerprint_radius,
+                                                n_bits=s.data.fingerprint_bits, pert_ids=sel.samples["pert_id"].unique())
         prog.step("gene ids")
         gene_ids = load_gene_ids(catalog)
         prog.step("knowledge graph", str(catalog.kgml_dir))
-        kg = assemble(catalog, gene_ids, perts, sel.genes[["entrez_id", "symbol"]], s.mutation_cell_lines,
-                      lincs_cell_ids=lincs.mutation_cell_lines(loaded.cell_lines), target_categories=s.target_categories)
-        prog.step("writing graph", s.backend)
+        kg = assemble(catalog, gene_ids, perts, sel.genes[["entrez_id", "symbol"]], s.graph.mutation_cell_lines,
+                      lincs_cell_ids=lincs.mutation_cell_lines(loaded.cell_lines), target_categories=s.graph.target_categories)
+        prog.step("writing graph", s.backend.kind)
         store = ctx.store(embedded_path=A.GRAPH.path(ctx.out))
-        if s.neo4j_clear:
+        if s.backend.clear:
             prog.step("emptying the graph store first (--neo4j-clear)")
             store.clear()
         counts = load_into(store, kg)
@@ -188,7 +179,7 @@ def run(ctx: StageContext) -> None:
         store.record_load(ctx.key, ghash, counts)
         if counts.get("Gene", 0) > len(kg.genes):
             console.print(
-                f"[yellow]load: the {s.backend} store holds {counts['Gene']} genes, more than the "
+                f"[yellow]load: the {s.backend.kind} store holds {counts['Gene']} genes, more than the "
                 f"{len(kg.genes)} just loaded: features will see those too (use --neo4j-clear).[/]"
             )
     ctx.write(A.EXPRESSION_RAW, sel.values)
@@ -208,7 +199,7 @@ def run(ctx: StageContext) -> None:
     }
     ctx.write(A.LOAD_SUMMARY, summary)
     ctx.info.update(summary)
-    ctx.info["batch_size"] = s.batch_size  # predict opens the store as the load did
+    ctx.info["batch_size"] = s.backend.batch_size  # predict opens the store as the load did
     where = f"{cell}" if cell else "pooled over cell lines"
     what = "structures" if chem["kind"] == "structure" else "formulas"
     console.print(f"load: {what} for {chem['parsed']} of {chem['compounds']} compounds ({describe(chem)}); "
@@ -231,7 +222,7 @@ def still_valid(ctx: StageContext, done) -> str | None:
     from kgexpr.graph.view import graph_hash
 
     s = ctx.settings
-    if s.backend == "embedded":  # the graph lives in the load's own folder, and explain adds its edges there
+    if s.backend.kind == "embedded":  # the graph lives in the load's own folder, and explain adds its edges there
         try:
             store = ctx.store(embedded_path=A.GRAPH.path(done.path))
             same = graph_hash(store.graph_view()) == done.manifest.get("info", {}).get("graph_hash")
@@ -240,11 +231,11 @@ def still_valid(ctx: StageContext, done) -> str | None:
         finally:
             ctx.close()
         return None if same else f"the embedded graph in {A.GRAPH.path(done.path)} changed since this load"
-    if s.neo4j_clear:
+    if s.backend.clear:
         return "--neo4j-clear: emptying the database and loading it again"
     store = ctx.store()
     record = store.load_record(ctx.key)
-    where = f"the {s.backend} database at {s.neo4j_uri}"
+    where = f"the {s.backend.kind} database at {s.backend.uri}"
     if not record:
         return f"{where} holds no record of this load (emptied, or another database)"
     if graph_hash(store.graph_view()) != record["graph_hash"]:
@@ -253,7 +244,7 @@ def still_valid(ctx: StageContext, done) -> str | None:
 
 
 STAGE = StageSpec(
-    name=A.LOAD, needs=(), version=5, params=params, prepare=prepare, run=run, uses_backend=True,
+    name=A.LOAD, needs=(), version=5, sections=("data", "graph"), prepare=prepare, run=run, uses_backend=True,
     still_valid=still_valid,
     description="parse KEGG / drug targets / cell-line mutations / LINCS, build the graph",
 )

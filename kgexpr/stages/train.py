@@ -15,25 +15,15 @@ from kgexpr.stages.base import StageContext, StageSpec
 
 def learner_setup(s: Settings):
     """(estimator, genes per model): the learner with every hyper-parameter set, as the key records it."""
-    from kgexpr.learn.learners import build_learner, get_learner
-
-    est = build_learner(s.learner, s.n_trees, s.seed, s.learner_params)
-    return est, s.genes_per_model or get_learner(s.learner).targets_per_model
+    return s.learner.build(s.seed)
 
 
-def params(s: Settings) -> dict:
-    from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MAX_ROWS, key_params
+def code_constants() -> dict:
+    """The comparators' fixed settings: scored beside every model, so a change to them is a change of results."""
+    from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MAX_ROWS
     from kgexpr.learn.naive import NEAREST_K
 
-    est, per_model = learner_setup(s)
-    return {
-        "n_genes": s.n_genes, "include_genes": list(s.include_genes), "features": list(s.features),
-        "splits": list(s.splits), "folds": s.folds, "test_size": s.test_size, "seed": s.seed, "learner": s.learner,
-        "learner_params": key_params(est), "targets_per_model": per_model,
-        "permute_features": s.permute_features, "graph_control": s.graph_control and not s.permute_features,
-        "target_clip": s.target_clip, "reference": {**REFERENCE_FOREST, "max_rows_per_tree": REFERENCE_MAX_ROWS},
-        "nearest_structure_k": NEAREST_K,
-    }
+    return {"reference": {**REFERENCE_FOREST, "max_rows_per_tree": REFERENCE_MAX_ROWS}, "nearest_structure_k": NEAREST_K}
 
 
 def resolved_splits(s: Settings, samples) -> tuple[tuple[str, ...], int]:
@@ -42,7 +32,7 @@ def resolved_splits(s: Settings, samples) -> tuple[tuple[str, ...], int]:
     from kgexpr.settings import DEFAULT_FOLDS
 
     one_each = bool(samples["pert_id"].is_unique)
-    return resolve_splits(s.splits, one_each, s.folds is not None), s.folds or DEFAULT_FOLDS
+    return resolve_splits(s.evaluation.splits, one_each, s.evaluation.folds is not None), s.evaluation.folds or DEFAULT_FOLDS
 
 
 def target_genes_for(ctx: StageContext):
@@ -50,13 +40,13 @@ def target_genes_for(ctx: StageContext):
 
     s = ctx.settings
     genes = ctx.read(A.GENES)
-    default = s.include_genes == Settings.default("include_genes")
+    default = s.learner.include_genes == Settings.default("include_genes")
     if default:  # the paper's example gene, modelled only where the data has it: say so when it has not
-        missing = [g for g in s.include_genes if not len(resolve_gene_names(genes, [g], strict=False))]
+        missing = [g for g in s.learner.include_genes if not len(resolve_gene_names(genes, [g], strict=False))]
         if missing:
             console.print(f"train: {', '.join(missing)} (the default --include-genes) is not among the "
                           f"{len(genes)} genes of this data; not modelled")
-    return select_genes(genes, s.n_genes, s.seed, s.include_genes, strict=not default)
+    return select_genes(genes, s.learner.n_genes, s.seed, s.learner.include_genes, strict=not default)
 
 
 def designs_for(ctx: StageContext, target_genes, controls: bool = False):
@@ -66,11 +56,11 @@ def designs_for(ctx: StageContext, target_genes, controls: bool = False):
 
     samples = ctx.read(A.SAMPLES)
     kinds = ctx.read(A.FEATURE_KINDS)
-    tables = {name: (kinds[name], ctx.read(A.feature_table(name))) for name in ctx.settings.features}
+    tables = {name: (kinds[name], ctx.read(A.feature_table(name))) for name in ctx.settings.features.methods}
     inputs = (samples, ctx.read_if_exists(A.DESCRIPTORS), ctx.read(A.PERT_TO_DRUG).set_index("pert_id")["drug_id"],
               ctx.read(A.FEATURE_NODES), tables, target_genes["entrez_id"])
-    designs = build_designs(*inputs, permute_seed=ctx.settings.seed if ctx.settings.permute_features else None)
-    if controls and not ctx.settings.permute_features:
+    designs = build_designs(*inputs, permute_seed=ctx.settings.seed if ctx.settings.evaluation.permute_features else None)
+    if controls and not ctx.settings.evaluation.permute_features:
         permuted = build_designs(*inputs, permute_seed=ctx.settings.seed)
         designs.update({control_of(name): d for name, d in permuted.items() if name != BASELINE})
     return samples, designs
@@ -148,9 +138,9 @@ def run(ctx: StageContext) -> None:
     estimator, per_model = learner_setup(s)
     target_genes = target_genes_for(ctx)
     Y = ctx.read(A.EXPRESSION_SCALED)[target_genes["entrez_id"].to_numpy()].to_numpy(np.float64)
-    samples, designs = designs_for(ctx, target_genes, controls=s.graph_control)
+    samples, designs = designs_for(ctx, target_genes, controls=s.evaluation.graph_control)
     splits, n_folds = resolved_splits(s, samples)
-    folds = {split: split_folds(samples, split, s.test_size, s.seed, n_folds) for split in splits}
+    folds = {split: split_folds(samples, split, s.evaluation.test_size, s.seed, n_folds) for split in splits}
     models = list(designs)
     m = len(target_genes)
     entrez = target_genes["entrez_id"].to_numpy()
@@ -159,13 +149,13 @@ def run(ctx: StageContext) -> None:
     n_fits = sum(len(f) for f in folds.values())
     console.print(
         f"train: {m} genes x {len(models)} models x {n_fits} fits ({', '.join(f'{k}: {len(v)} fold(s)' for k, v in folds.items())}), "
-        f"two MTRS stages; {s.learner} ({learner_description(s.learner, estimator.get_params(deep=True))}), {per_model} gene(s) "
-        f"per model, {s.n_trees} trees; {len(samples)} samples; training targets clipped at "
-        f"{s.target_clip:g} robust sd per fold" + ("" if s.target_clip else " (off)")
+        f"two MTRS stages; {s.learner.learner} ({learner_description(s.learner.learner, estimator.get_params(deep=True))}), {per_model} gene(s) "
+        f"per model, {s.learner.n_trees} trees; {len(samples)} samples; training targets clipped at "
+        f"{s.learner.target_clip:g} robust sd per fold" + ("" if s.learner.target_clip else " (off)")
         + f"; and the reference forest ({REFERENCE_MODEL}) on the baseline design"
-        + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.permute_features else "")
+        + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.evaluation.permute_features else "")
         + ("; each graph model also on permuted graph features (its control)"
-           if s.graph_control and not s.permute_features else "")
+           if s.evaluation.graph_control and not s.evaluation.permute_features else "")
     )
     partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
     for f in sorted(partial.glob("*.npz")):  # a finished fold counts as done by its file: it must still read
@@ -178,16 +168,16 @@ def run(ctx: StageContext) -> None:
     if kept:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
     t_fit = time.time()
-    with dask_backend(s.dask), bar("train (gene fits)", n_fits * (len(models) * 2 + 1) * m) as advance:
+    with dask_backend(s.backend.dask), bar("train (gene fits)", n_fits * (len(models) * 2 + 1) * m) as advance:
         # each fold's training targets, clipped once on its own rows, for every model of the fold
-        y_fit = {(split, k): clip_targets(Y[tr], s.target_clip)
+        y_fit = {(split, k): clip_targets(Y[tr], s.learner.target_clip)
                  for split, split_fold_list in folds.items() for k, (tr, _) in enumerate(split_fold_list)}
         X_base = as_inputs(designs[BASELINE])[0]
         for split, split_fold_list in folds.items():  # the comparators first: seconds per fold
             for k, (tr, te) in enumerate(split_fold_list):
                 done = A.train_fold_result(split, REFERENCE_MODEL, k)
                 if not done.exists(partial):
-                    fit_reference(X_base, y_fit[split, k], Y[te], tr, te, s.seed, s.n_jobs, entrez).save(
+                    fit_reference(X_base, y_fit[split, k], Y[te], tr, te, s.seed, s.backend.n_jobs, entrez).save(
                         done.path(partial))
                 for name, result in fit_naive(fp, y_fit[split, k], Y[te], tr, te, entrez).items():
                     result.save(A.train_fold_result(split, name, k).path(partial))
@@ -219,7 +209,7 @@ def run(ctx: StageContext) -> None:
                                                             None if Xt is None else Xt[te], store=store,
                                                             n_conditions=designs[name].n_conditions)
             del arrays
-            fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.n_jobs,
+            fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.backend.n_jobs,
                                     targets_per_model=per_model, stage2_importances="extra",
                                     on_block_done=lambda name, genes, r: advance(len(genes)))
             for split, k, name in group:
@@ -241,10 +231,10 @@ def run(ctx: StageContext) -> None:
                      for k in range(len(split_fold_list))]
             _merge_folds(parts).save(A.train_result(split, name).path(ctx.out))
     ctx.write(A.TARGET_GENES, target_genes)
-    ctx.info.update({"genes": m, "models": models, "reference": REFERENCE_MODEL, "comparators": comparators, "target_clip": s.target_clip, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
-                     "samples": int(len(samples)), "learner": s.learner, "n_trees": s.n_trees,
-                     "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.n_genes,
-                     "permute_features": s.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
+    ctx.info.update({"genes": m, "models": models, "reference": REFERENCE_MODEL, "comparators": comparators, "target_clip": s.learner.target_clip, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
+                     "samples": int(len(samples)), "learner": s.learner.learner, "n_trees": s.learner.n_trees,
+                     "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.learner.n_genes,
+                     "permute_features": s.evaluation.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
                      "fit_seconds_this_session": round(time.time() - t_fit, 1)})
 
 
@@ -272,6 +262,6 @@ def finish(ctx: StageContext) -> None:
 
 
 STAGE = StageSpec(
-    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=4, params=params, run=run, finish=finish,
+    name=A.TRAIN, needs=(A.LOAD, A.FEATURES), version=4, sections=("features", "learner", "evaluation"), code=code_constants, run=run, finish=finish,
     description="two-stage MTRS models: a baseline and one model per feature set, per split",
 )

@@ -13,12 +13,12 @@ from kgexpr.features import (
     REGISTRY,
     GraphView,
     available_methods,
-    cache_key,
     compute_features,
     get_method,
     graph_from_edges,
     graph_hash,
     resolve_params,
+    table_parts,
 )
 from kgexpr.features.similarity import _entropy_matrix, binary_adjacency, entropy_profiles
 
@@ -274,6 +274,14 @@ def test_unknown_method_and_param(g6):
         compute_features(g6, "lpi", NODES, betta=0.1)
     assert resolve_params("laplacian", {"dim": 4}) == {"dim": 4}
     assert resolve_params("lpi") == {"beta": 0.01}
+
+
+def cache_key(*args) -> str:
+    """A feature table's cache key, as the features stage builds it."""
+    from kgexpr.stages import STAGES
+    from kgexpr.stages.base import entry_key
+
+    return entry_key(STAGES["features"], table_parts(*args))
 
 
 def test_graph_hash_and_cache_key(g6):

@@ -505,9 +505,9 @@ def test_stages_and_predict_open_their_store_through_open_store(monkeypatch, tmp
     seen = []
     monkeypatch.setattr(graph, "open_store", lambda address, **kw: seen.append((dict(address), kw)) or "store")
     monkeypatch.setenv("NEO4J_PASSWORD", "pw")
-    s = Settings(backend="neo4j", neo4j_uri="bolt://h:1", neo4j_user="u", batch_size=123)
+    s = Settings.of(backend="neo4j", neo4j_uri="bolt://h:1", neo4j_user="u", batch_size=123)
     assert open_graph_store(s, None) == "store"
-    run = SimpleNamespace(load_manifest={"backend": s.backend_address(), "info": {"batch_size": 77}}, load_dir=tmp_path)
+    run = SimpleNamespace(load_manifest={"backend": s.backend.key(), "info": {"batch_size": 77}}, load_dir=tmp_path)
     assert DeployedRun.store(run) == "store"
     assert [(a["uri"], kw["batch_size"], kw["password"]) for a, kw in seen] == [("bolt://h:1", 123, "pw"),
                                                                                ("bolt://h:1", 77, "pw")]

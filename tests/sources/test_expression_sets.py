@@ -263,7 +263,7 @@ def test_the_default_set_is_the_one_with_most_compounds(tmp_path):
     _consensus(tmp_path / "consensus" / "consensi-x.tsv.gz", ids, [16, 17], np.zeros((len(ids), 2)))
     catalog = DataCatalog(tmp_path)
     assert pick_expression(catalog, Settings()).name == "consensus"
-    assert pick_expression(catalog, Settings(expression="lincs-gse")).release == "GSE92742"
+    assert pick_expression(catalog, Settings.of(expression="lincs-gse")).release == "GSE92742"
     _consensus(tmp_path / "consensus" / "consensi-x.tsv.gz", ids[:2], [16, 17], np.zeros((2, 2)))
     assert pick_expression(catalog, Settings()).name == "lincs-gse"
 

@@ -25,7 +25,7 @@ def small(demo_data: Path, out: Path, server, **kw) -> Settings:
     # a forest learner: on 72 training rows the default's boosted stage 2 cannot split, so there would be
     # no associations (edges) whose loss these tests detect
     kw = {"learner": "rf-projected", **kw}
-    return Settings(**kw, data_dir=demo_data, out=out, n_genes=4, n_trees=4, features=("cn", "fastrp"), splits=("random",),
+    return Settings.of(**kw, data_dir=demo_data, out=out, n_genes=4, n_trees=4, features=("cn", "fastrp"), splits=("random",),
                     include_genes=(), n_jobs=1, backend="neo4j", neo4j_uri=server.uri, neo4j_user=server.user,
                     neo4j_database=server.database, deploy=False).resolved().validate()
 
@@ -94,7 +94,7 @@ def test_a_cached_run_reports_without_the_server(neo_run, monkeypatch):
     s, _ = neo_run
 
     def down(*a, **kw):
-        raise BackendUnreachable(f"cannot connect to Neo4j at {s.neo4j_uri}: connection refused")
+        raise BackendUnreachable(f"cannot connect to Neo4j at {s.backend.uri}: connection refused")
 
     monkeypatch.setattr(base, "open_graph_store", down)
     assert rerun(s) == set()
@@ -102,14 +102,14 @@ def test_a_cached_run_reports_without_the_server(neo_run, monkeypatch):
     from dataclasses import replace
 
     with pytest.raises(BackendUnreachable, match="cannot connect"):
-        rerun(replace(s, features=("cn",)))
+        rerun(s.replace(features=("cn",)))
 
 
 def test_embeddings_written_as_node_properties_stay_checked(neo_run, demo_data, neo4j_server):
     from dataclasses import replace
 
     s, store = neo_run
-    s2 = replace(s, write_features=True)
+    s2 = s.replace(write_features=True)
     assert rerun(s2) == {"features"}  # the tables come from the cache; training is not touched
     written = RunDir(s.out).manifest(A.FEATURES)["info"]["node_properties"]
     (prop, n), = written.items()

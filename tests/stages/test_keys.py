@@ -19,7 +19,7 @@ ALL = set(STAGES)
 
 
 def small(demo_data: Path, out: Path, **kw) -> Settings:
-    return Settings(data_dir=demo_data, out=out, n_genes=4, n_trees=4, features=("cn", "lpi"), splits=("random",),
+    return Settings.of(data_dir=demo_data, out=out, n_genes=4, n_trees=4, features=("cn", "lpi"), splits=("random",),
                     include_genes=(), n_jobs=1, **kw).resolved().validate()
 
 
@@ -42,31 +42,31 @@ def test_a_method_default_reruns_features_and_what_follows(finished, monkeypatch
     assert rerun(finished) == {"features", "train", "evaluate", "explain", "deploy"}
     table = A.feature_table("lpi").read(Path(finished.out) / A.FEATURES)
     manifest = RunDir(finished.out).manifest(A.FEATURES)
-    assert manifest["params"]["methods"]["lpi"]["beta"] == 0.5 and len(table)
+    assert manifest["params"]["features"]["methods"]["lpi"]["beta"] == 0.5 and len(table)
 
 
 def test_a_method_parameter_given_by_the_user_reruns_features(finished):
-    assert rerun(replace(finished, feature_params={"lpi": {"beta": 0.2}})) == {"features", "train", "evaluate", "explain", "deploy"}
-    assert rerun(replace(finished, feature_params={"lpi": {"beta": 0.2}})) == set()
+    assert rerun(finished.replace(feature_params={"lpi": {"beta": 0.2}})) == {"features", "train", "evaluate", "explain", "deploy"}
+    assert rerun(finished.replace(feature_params={"lpi": {"beta": 0.2}})) == set()
 
 
 def test_a_learner_default_reruns_training_and_what_follows(finished, monkeypatch):
-    learner = learners.LEARNERS[finished.learner]
+    learner = learners.LEARNERS[finished.learner.learner]
     name = next(k for k in learner.defaults if k.rsplit("__", 1)[-1] == "n_components")
-    monkeypatch.setitem(learners.LEARNERS, finished.learner, replace(learner, defaults={**learner.defaults, name: 3}))
+    monkeypatch.setitem(learners.LEARNERS, finished.learner.learner, replace(learner, defaults={**learner.defaults, name: 3}))
     assert rerun(finished) == {"train", "evaluate", "explain", "deploy"}
     manifest = RunDir(finished.out).manifest(A.TRAIN)
-    assert manifest["params"]["learner_params"][name] == 3
+    assert manifest["params"]["learner"]["params"][name] == 3
 
 
 def test_a_learner_parameter_given_by_the_user_reruns_training(finished):
-    assert rerun(replace(finished, learner_params={"max_features": 0.5})) == {"train", "evaluate", "explain", "deploy"}
+    assert rerun(finished.replace(learner_params={"max_features": 0.5})) == {"train", "evaluate", "explain", "deploy"}
 
 
 
 def test_neo4j_uri_is_ignored_by_the_embedded_backend(finished, monkeypatch):
     monkeypatch.setenv("NEO4J_URI", "bolt://192.0.2.1:7687")
-    assert rerun(replace(finished, neo4j_uri=None).resolved()) == set()
+    assert rerun(finished.replace(neo4j_uri=None).resolved()) == set()
 
 
 def test_neo4j_uri_from_the_environment_enters_the_key(monkeypatch, tmp_path):
@@ -74,7 +74,7 @@ def test_neo4j_uri_from_the_environment_enters_the_key(monkeypatch, tmp_path):
     keys = []
     for uri in ("bolt://127.0.0.1:7687", "bolt://db.example.org:7687"):
         monkeypatch.setenv("NEO4J_URI", uri)
-        s = Settings(out=tmp_path, backend="neo4j").resolved()
+        s = Settings.of(out=tmp_path, backend="neo4j").resolved()
         parts = key_parts(spec, s, {}, {})
         assert parts["backend"]["uri"] == uri
         keys.append(parts)
@@ -103,5 +103,5 @@ def test_another_neo4j_server_reruns_every_stage(neo4j_server, demo_data, tmp_pa
     assert rerun(s1) == set()
     monkeypatch.setenv("NEO4J_URI", other)
     s2 = small(demo_data, out, backend="neo4j", neo4j_database=neo4j_server.database)
-    assert s2.neo4j_uri == other
+    assert s2.backend.uri == other
     assert rerun(s2) == ALL
