@@ -33,6 +33,8 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
+import kgexpr.learn.parallel  # noqa: F401  (quiets loky's false alarm about restarted workers)
+
 
 def default_forest(n_estimators: int = 300, random_state=None) -> RandomForestRegressor:
     """The paper's learner: 300 trees, no depth or leaf limits; OOB on for stage-2 inputs."""

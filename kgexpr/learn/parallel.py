@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from contextlib import ExitStack
 
 from kgexpr.errors import KgexprError
 from kgexpr.progress import console
+
+# loky restarts a worker whose memory grew by more than 300 MB since it started (its guard against leaks; a
+# worker that fitted forests for a thousand genes grows that much) and, when jobs are waiting, says so with
+# this warning. The jobs are given to the new worker and nothing is lost, so users would read a false alarm.
+warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor",
+                        category=UserWarning)
 
 
 def exit_with_parent(parent: int) -> None:

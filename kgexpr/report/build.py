@@ -213,25 +213,43 @@ def inline_markup(text: str):
     return Markup(out)
 
 
-def write_report(run_root: str | Path) -> tuple[Path, Path]:
-    """summary.md and report.html of a run directory; both state the same numbers from the same cells."""
-    root = Path(run_root)
-    ev = root / A.EVALUATE
-    if not A.METRICS.exists(ev):
-        raise KgexprError(f"{root} has no evaluation yet (run 'kgexpr evaluate --out {root}' first)")
-    load = A.LOAD_SUMMARY.read_if_exists(root / A.LOAD, {})
-    train_m = _manifest(root, A.TRAIN)
-    feats_m = _manifest(root, A.FEATURES)
-    metrics = A.METRICS.read(ev)
-    pairs_all = A.PAIRWISE.read(ev)
-    wins_all = A.WINS.read(ev)
-    summary_all = A.EVALUATION_SUMMARY.read_if_exists(ev, {})
-    assoc = A.ASSOCIATIONS.read_if_exists(root / A.EXPLAIN, pd.DataFrame())
+@dataclass
+class RunFiles:
+    """What the report reads from a run directory, read once."""
 
-    demo = bool(load.get("demo"))
-    md: list[str] = ["# kgexpr run report", ""]
-    if demo:
-        md += [f"> **{DEMO_BANNER}**", ""]
+    root: Path
+    load: dict
+    train_info: dict
+    features_info: dict
+    metrics: pd.DataFrame
+    pairs: pd.DataFrame
+    wins: pd.DataFrame
+    summary: dict
+    associations: pd.DataFrame
+    deploy: dict | None
+
+    @classmethod
+    def read(cls, root: Path) -> "RunFiles":
+        ev = root / A.EVALUATE
+        if not A.METRICS.exists(ev):
+            raise KgexprError(f"{root} has no evaluation yet (run 'kgexpr evaluate --out {root}' first)")
+        return cls(root=root, load=A.LOAD_SUMMARY.read_if_exists(root / A.LOAD, {}),
+                   train_info=_manifest(root, A.TRAIN).get("info", {}),
+                   features_info=_manifest(root, A.FEATURES).get("info") or {},
+                   metrics=A.METRICS.read(ev), pairs=A.PAIRWISE.read(ev), wins=A.WINS.read(ev),
+                   summary=A.EVALUATION_SUMMARY.read_if_exists(ev, {}),
+                   associations=A.ASSOCIATIONS.read_if_exists(root / A.EXPLAIN, pd.DataFrame()),
+                   deploy=A.DEPLOY_INFO.read_if_exists(root / A.DEPLOY))
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.load.get("demo"))
+
+
+def data_facts(run: RunFiles) -> list[str]:
+    """The report's first section: what data, graph and models the numbers come from."""
+    load, t = run.load, run.train_info
+    demo = run.demo
     facts = [
         f"data directory: `{load.get('data_dir')}` ({'simulated demo' if demo else 'real public data'})",
         f"expression set: **{load.get('expression_set', '?')}** (`{load.get('expression')}`), "
@@ -242,33 +260,32 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
         f"targets scaled per gene by {load.get('scaling', 'minmax')}",
     ]
     facts += [f"load: {note}" for note in load.get("notes", [])]
-    t_info = train_m.get("info", {})
-    if load.get("kind") == "consensus" and {"random", "drug"} & set(t_info.get("splits", [])):
+    if load.get("kind") == "consensus" and {"random", "drug"} & set(t.get("splits", [])):
         facts.append("one sample per compound: the drug split holds out compounds exactly as the random split does")
     structures = load.get("structures")
     if structures:
         facts.append(f"drug descriptors ({structures.get('kind')}): structure for {structures.get('parsed')} of "
                      f"{structures.get('compounds')} compounds; {structures.get('missing')} without one get zeros and "
                      "a missing flag. The baseline sees only these; every graph model sees them plus one feature set")
-    if t_info.get("permute_features"):
+    if t.get("permute_features"):
         facts.append("**NEGATIVE CONTROL: graph features were permuted across drugs before training**")
     counts = load.get("counts", {})
     if counts:
         facts.append("graph: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != ASSOCIATED_WITH))
-    rec = load.get("sources", {}).get("drug_reconciliation")
+    sources = load.get("sources", {})
+    rec = sources.get("drug_reconciliation")
     if rec:
         facts.append(f"drugs: {rec['rows']} source rows merged into {rec['drugs']} compounds ({rec['joined_by_inchikey']} "
                      f"joins by InChIKey, {rec['joined_by_name']} by name, {rec['ambiguous_names']} names left ambiguous: "
                      "load/drug_merges.csv)")
-    cov = load.get("sources", {}).get("expression_coverage")
+    cov = sources.get("expression_coverage")
     if cov:
         facts.append(f"coverage of the {cov['compounds']} profiled compounds: {cov['matched_to_a_source_drug']} matched "
                      f"to a source drug, {cov['with_targets']} with targets in the graph"
                      + (f", {structures.get('parsed')} with a structure" if structures else ""))
-    match = load.get("sources", {}).get("perturbagen_matching")
+    match = sources.get("perturbagen_matching")
     if match:
         facts.append(f"perturbagens matched to drug annotations: {match.get('n_matched')} of {match.get('n_total')}")
-    t = t_info
     if t:
         facts.append(
             f"models: {t.get('genes')} target genes "
@@ -276,166 +293,237 @@ def write_report(run_root: str | Path) -> tuple[Path, Path]:
             f"{t.get('n_trees')} trees, {t.get('targets_per_model', 1)} gene(s) per model, two-stage MTRS, "
             f"splits {', '.join(t.get('splits', []))}, seed {t.get('seed')}"
         )
-    if feats_m.get("info"):
-        facts.append(f"feature graph: {feats_m['info'].get('nodes')} nodes, {feats_m['info'].get('edges')} undirected edges")
-    md += ["## Data", *[f"- {f}" for f in facts], ""]
+    if run.features_info:
+        facts.append(f"feature graph: {run.features_info.get('nodes')} nodes, "
+                     f"{run.features_info.get('edges')} undirected edges")
+    return facts
 
-    final = metrics[metrics["stage"] == "final"]
+
+@dataclass
+class Units:
+    """Which R² the report leads with, and what its units are called."""
+
+    column: str  # the metrics column of the headline R²
+    scaled: bool  # also show R² on the scaled targets the models learnt from
+    name: str
+    scaling: str
+
+
+def report_units(run: RunFiles) -> Units:
     from kgexpr.evaluate import headline_column
+
+    column = headline_column(run.metrics)
+    scaling = run.load.get("scaling", "minmax")
+    plain = scaling in ("minmax", "none")
+    name = "input units" if column == "r2_original" or plain else f"{scaling}-scaled units"
+    return Units(column, not plain and column != "r2", name, scaling)
+
+
+@dataclass
+class SplitSection:
+    markdown: list[str]
+    html: dict
+    headline: str | None
+    models: list[str]
+
+
+def _r2_table(wide: pd.DataFrame, wins: pd.Series, vs_ref: pd.DataFrame, scaled: pd.DataFrame | None) -> Table:
+    from kgexpr.learn.learners import REFERENCE_MODEL
+
+    ref_wins = vs_ref.set_index("model")["wins"] if len(vs_ref) else pd.Series(dtype=int)
+    rows = []
+    for m in wide.columns:
+        beats = "—" if m == REFERENCE_MODEL or m not in ref_wins else f"{int(ref_wins[m])} of {int(wide[m].notna().sum())}"
+        rows.append([m, f"{wide[m].median():.3f}", f"{wide[m].mean():.3f}", str(int(wins.get(m, 0))), beats]
+                    + ([f"{scaled[m].median():.3f}"] if scaled is not None else []))
+    return Table(["model", "median R²", "mean R²", "best on genes", "beats the reference forest on genes"]
+                 + (["median R², scaled units"] if scaled is not None else []), rows, sortable=True)
+
+
+def _r2_notes(wide: pd.DataFrame, vs_ref: pd.DataFrame, units: Units) -> list[str]:
+    """What the R² table's reader must know: the reference forest, whether the baseline loses to it, the units."""
     from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MODEL
 
-    headline_col = headline_column(metrics)
-    scaled_units = load.get("scaling", "minmax") not in ("minmax", "none") and headline_col != "r2"
-    unit = "input units" if headline_col == "r2_original" or load.get("scaling", "minmax") in ("minmax", "none") \
-        else f"{load.get('scaling')}-scaled units"
-    splits_html: list[dict] = []
-    headlines: list[str] = []
-    all_models: list[str] = []
-    for split, df in final.groupby("split", sort=False):
-        wide = df.pivot(index="entrez_id", columns="model", values=headline_col)
-        # the evaluation's order (controls last); wins list the real models only
-        order = list(summary_all.get(split, {}).get("median_r2")
-                     or dict.fromkeys(wins_all.loc[wins_all["split"] == split, "model"]))
-        wide = wide[[m for m in order if m in wide.columns]]
-        all_models += [m for m in wide.columns if m not in all_models]
-        wins = wins_all[wins_all["split"] == split].set_index("model")["wins"]
-        pairs_split = pairs_all[pairs_all["split"] == split]
-        against = against_labels(pairs_split)
-        pairs, vs_ref, vs_ctrl = (pairs_split[against == label] for label in AGAINST)
-        scaled = df.pivot(index="entrez_id", columns="model", values="r2") if scaled_units else None
-        folds = t_info.get("folds", {}).get(split, 1)
-        what = {"cv": f"{folds}-fold cross-validation over compounds: every compound predicted once, unseen in "
-                      "training; R² per gene over all out-of-fold predictions",
-                "drug": "held-out drugs, unseen in training", "random": "random held-out samples, as the paper"}
-        short = {"cv": f"{folds}-fold cross-validation over "
-                       f"{summary_all.get(split, {}).get('test_samples', load.get('samples'))} compounds",
-                 "drug": "held-out drugs", "random": "random held-out samples"}
-        ref_wins = vs_ref.set_index("model")["wins"] if len(vs_ref) else pd.Series(dtype=int)
-        rows = []
-        for m in wide.columns:
-            beats = "—" if m == REFERENCE_MODEL or m not in ref_wins else f"{int(ref_wins[m])} of {int(wide[m].notna().sum())}"
-            rows.append([m, f"{wide[m].median():.3f}", f"{wide[m].mean():.3f}", str(int(wins.get(m, 0))), beats]
-                        + ([f"{scaled[m].median():.3f}"] if scaled is not None else []))
-        table = Table(["model", "median R²", "mean R²", "best on genes", "beats the reference forest on genes"]
-                      + (["median R², scaled units"] if scaled is not None else []), rows, sortable=True)
-        intro = what.get(split, split) + "; R² in the input's units"
-        md += [f"## {split} split", "", intro, "", *table.markdown()]
-        blocks: list[dict] = [{"p": intro}, {"table": table}]
-        notes: list[str] = []
-        if REFERENCE_MODEL in wide.columns:
-            forest = ", ".join(f"{k}={v}" for k, v in REFERENCE_FOREST.items())
-            note = (f"{REFERENCE_MODEL}: scikit-learn's RandomForestRegressor({forest}), one multi-output forest "
-                    "for all genes on the baseline's inputs (structure only), trained on the same targets: the "
-                    "check a reviewer runs first.")
-            md += ["", note]
-            notes.append(note)
-            baseline_vs = vs_ref[vs_ref["model"] == "baseline"]
-            if len(baseline_vs) and float(baseline_vs["median_diff"].iloc[0]) < 0:
-                warn = (f"**kgexpr's baseline is less accurate than the reference forest on this split** "
-                        f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
-                md.append(warn)
-                notes.append(warn)
-        if scaled is not None:
-            note = f"The last column is on the {load.get('scaling')}-scaled targets the models learnt from."
-            md += ["", note]
-            notes.append(note)
-        blocks += [{"p": n} for n in notes]
-        md += signature_lines(summary_all.get(split, {}), list(wide.columns))
-        for sig_intro, sig_table in signature_tables(summary_all.get(split, {}), list(wide.columns)):
-            blocks += [{"p": sig_intro}, {"table": sig_table}]
-        md += ["", *[f"- {line}" for line in verdict_lines(pairs)],
-               *[f"- {line}" for line in verdict_lines(vs_ref, AGAINST[1])],
-               *[f"- {line}" for line in verdict_lines(vs_ctrl, AGAINST[2])], ""]
-        tests = pd.concat([part.assign(against=label) for part, label in zip((pairs, vs_ref, vs_ctrl), AGAINST)])
-        if len(tests):
-            blocks += [{"p": "Each model against the baseline, the reference forest and, where the run has them, its "
-                             "own permuted-graph control: genes where each is better, and the Wilcoxon signed-rank "
-                             "test over genes."},
-                       {"table": Table(["model", "against", "model better on genes", "other better on genes",
-                                        "genes", "Wilcoxon p"],
-                                       [[r.model, r.against, str(int(r.wins)), str(int(r.losses)), str(int(r.genes)),
-                                         _fmt_p(float(r.wilcoxon_p))] for r in tests.itertuples()], sortable=True)}]
-        if len(vs_ctrl):
-            note = ("A graph model's gain over the baseline counts only where it also beats its control: the same model "
-                    "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "
-                    "stack those).")
-            md += [note, ""]
-            blocks.append({"p": note})
-        elif len(pairs) and not t_info.get("permute_features"):
-            note = ("**No permuted-graph controls in this run**: a graph model's gain over the baseline is not yet "
-                    "tested against the same model on permuted graph features (`kgexpr run --graph-control`).")
-            md += [note, ""]
-            blocks.append({"p": note})
-        sentence = headline(split, wide, pairs, short.get(split, split))
-        if sentence:
-            headlines.append(sentence)
-        n_genes = len(wide)
-        kind = "out-of-fold" if split == "cv" else "test"
-        best = _best_model(wide.median().to_dict())
-        figures = [
-            _figure(f"{split}: best model per gene (paper Fig. 2)",
-                    plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: genes where each model is best",
-                                   n_genes, demo)),
-            _figure(f"{split}: pairwise vs baseline (paper Fig. 3)",
-                    plots.pairwise_bar(pairs, f"{split} split: each model vs the baseline", demo)),
-            _figure(f"{split}: R² per model",
-                    plots.r2_boxes(wide, f"{split} split: {kind} R² per gene", f"R² per gene ({unit})", demo)),
-        ]
-        if best and best != "baseline" and "baseline" in wide.columns:
-            figures.append(_figure(f"{split}: baseline vs {best} (the best model)",
-                                   plots.scatter_vs(wide, "baseline", best, f"{split} split: {kind} R²", unit, demo)))
-        blocks += figures
-        splits_html.append({"title": f"{split} split", "id": f"split-{split}", "blocks": blocks})
+    notes: list[str] = []
+    if REFERENCE_MODEL in wide.columns:
+        forest = ", ".join(f"{k}={v}" for k, v in REFERENCE_FOREST.items())
+        notes.append(f"{REFERENCE_MODEL}: scikit-learn's RandomForestRegressor({forest}), one multi-output forest "
+                     "for all genes on the baseline's inputs (structure only), trained on the same targets: the "
+                     "check a reviewer runs first.")
+        baseline_vs = vs_ref[vs_ref["model"] == "baseline"]
+        if len(baseline_vs) and float(baseline_vs["median_diff"].iloc[0]) < 0:
+            notes.append(f"**kgexpr's baseline is less accurate than the reference forest on this split** "
+                         f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
+    if units.scaled:
+        notes.append(f"The last column is on the {units.scaling}-scaled targets the models learnt from.")
+    return notes
 
-    assoc_table = None
-    if len(assoc):
-        title = "Learned gene associations (stage-2 importance, top 5 per gene, mean over the models)"
-        md += [f"## {title}", ""]
-        agg = (assoc.groupby(["source_symbol", "target_symbol"], as_index=False)["weight"].mean()
-               .sort_values(["source_symbol", "weight"], ascending=[True, False]))
-        shown = 0
-        rows = []
-        for src, g in agg.groupby("source_symbol", sort=True):
-            top = list(zip(g["target_symbol"].head(5), g["weight"].head(5)))
-            rows.append([str(src), *(f"{tg} ({w:.3f})" for tg, w in top), *([""] * (5 - len(top)))])
-            if shown < 15:
-                md.append(f"- {src}: " + ", ".join(f"{tg} ({w:.3f})" for tg, w in top))
-                shown += 1
-                if shown >= 15 and agg["source_symbol"].nunique() > shown:
-                    md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in "
-                              f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}")
-        md.append("")
-        assoc_table = {"title": title, "csv": f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}",
-                       "table": Table(["gene", *(f"associated gene {i}" for i in range(1, 6))], rows, sortable=True)}
 
-    deploy = A.DEPLOY_INFO.read_if_exists(root / A.DEPLOY)
-    deploy_text = None
-    if deploy:
-        if deploy.get("skipped"):
-            deploy_text = f"not fitted ({deploy['skipped']})"
-        else:
-            deploy_text = (f"{len(deploy['models'])} models refitted on all {deploy.get('samples')} samples "
-                           f"({sum(deploy.get('bytes', {}).values()) / 1e6:.0f} MB in {A.DEPLOY}/): "
-                           f"`kgexpr predict {root} --drugs ID[,ID...] --out predictions.tsv`")
-        md += ["## Deployable models", "", deploy_text, ""]
+def _r2_notes_markdown(notes: list[str]) -> list[str]:
+    """The notes as summary.md has always laid them out: a blank line before each, the baseline warning joined."""
+    md: list[str] = []
+    for note in notes:
+        md += [note] if note.startswith("**kgexpr's baseline") else ["", note]
+    return md
 
-    md += ["## Stage timings", ""]
-    timings = []
+
+def _tests_table(pairs: pd.DataFrame, vs_ref: pd.DataFrame, vs_ctrl: pd.DataFrame) -> Table | None:
+    tests = pd.concat([part.assign(against=label) for part, label in zip((pairs, vs_ref, vs_ctrl), AGAINST)])
+    if not len(tests):
+        return None
+    return Table(["model", "against", "model better on genes", "other better on genes", "genes", "Wilcoxon p"],
+                 [[r.model, r.against, str(int(r.wins)), str(int(r.losses)), str(int(r.genes)),
+                   _fmt_p(float(r.wilcoxon_p))] for r in tests.itertuples()], sortable=True)
+
+
+def _control_note(pairs: pd.DataFrame, vs_ctrl: pd.DataFrame, permuted_run: bool) -> str | None:
+    if len(vs_ctrl):
+        return ("A graph model's gain over the baseline counts only where it also beats its control: the same model "
+                "trained on graph features permuted across drugs (`<model>-permuted`; the stackings' controls "
+                "stack those).")
+    if len(pairs) and not permuted_run:
+        return ("**No permuted-graph controls in this run**: a graph model's gain over the baseline is not yet "
+                "tested against the same model on permuted graph features (`kgexpr run --graph-control`).")
+    return None
+
+
+def _split_figures(split: str, wide: pd.DataFrame, wins: pd.Series, pairs: pd.DataFrame, units: Units,
+                   demo: bool) -> list[dict]:
+    n_genes = len(wide)
+    kind = "out-of-fold" if split == "cv" else "test"
+    best = _best_model(wide.median().to_dict())
+    figures = [
+        _figure(f"{split}: best model per gene (paper Fig. 2)",
+                plots.wins_bar(wins.reindex(wide.columns).fillna(0), f"{split} split: genes where each model is best",
+                               n_genes, demo)),
+        _figure(f"{split}: pairwise vs baseline (paper Fig. 3)",
+                plots.pairwise_bar(pairs, f"{split} split: each model vs the baseline", demo)),
+        _figure(f"{split}: R² per model",
+                plots.r2_boxes(wide, f"{split} split: {kind} R² per gene", f"R² per gene ({units.name})", demo)),
+    ]
+    if best and best != "baseline" and "baseline" in wide.columns:
+        figures.append(_figure(f"{split}: baseline vs {best} (the best model)",
+                               plots.scatter_vs(wide, "baseline", best, f"{split} split: {kind} R²", units.name, demo)))
+    return figures
+
+
+def split_section(run: RunFiles, split: str, df: pd.DataFrame, units: Units) -> SplitSection:
+    """One split's R² table, per-signature metrics, tests, notes and figures, as Markdown and as page blocks."""
+    wide = df.pivot(index="entrez_id", columns="model", values=units.column)
+    # the evaluation's order (controls last); wins list the real models only
+    summary = run.summary.get(split, {})
+    order = list(summary.get("median_r2") or dict.fromkeys(run.wins.loc[run.wins["split"] == split, "model"]))
+    wide = wide[[m for m in order if m in wide.columns]]
+    wins = run.wins[run.wins["split"] == split].set_index("model")["wins"]
+    pairs_split = run.pairs[run.pairs["split"] == split]
+    against = against_labels(pairs_split)
+    pairs, vs_ref, vs_ctrl = (pairs_split[against == label] for label in AGAINST)
+    scaled = df.pivot(index="entrez_id", columns="model", values="r2") if units.scaled else None
+    folds = run.train_info.get("folds", {}).get(split, 1)
+    what = {"cv": f"{folds}-fold cross-validation over compounds: every compound predicted once, unseen in "
+                  "training; R² per gene over all out-of-fold predictions",
+            "drug": "held-out drugs, unseen in training", "random": "random held-out samples, as the paper"}
+    short = {"cv": f"{folds}-fold cross-validation over {summary.get('test_samples', run.load.get('samples'))} compounds",
+             "drug": "held-out drugs", "random": "random held-out samples"}
+    table = _r2_table(wide, wins, vs_ref, scaled)
+    intro = what.get(split, split) + "; R² in the input's units"
+    notes = _r2_notes(wide, vs_ref, units)
+    md = [f"## {split} split", "", intro, "", *table.markdown(), *_r2_notes_markdown(notes)]
+    blocks: list[dict] = [{"p": intro}, {"table": table}, *({"p": n} for n in notes)]
+    md += signature_lines(summary, list(wide.columns))
+    for sig_intro, sig_table in signature_tables(summary, list(wide.columns)):
+        blocks += [{"p": sig_intro}, {"table": sig_table}]
+    md += ["", *[f"- {line}" for line in verdict_lines(pairs)],
+           *[f"- {line}" for line in verdict_lines(vs_ref, AGAINST[1])],
+           *[f"- {line}" for line in verdict_lines(vs_ctrl, AGAINST[2])], ""]
+    tests = _tests_table(pairs, vs_ref, vs_ctrl)
+    if tests is not None:
+        blocks += [{"p": "Each model against the baseline, the reference forest and, where the run has them, its "
+                         "own permuted-graph control: genes where each is better, and the Wilcoxon signed-rank "
+                         "test over genes."}, {"table": tests}]
+    note = _control_note(pairs, vs_ctrl, bool(run.train_info.get("permute_features")))
+    if note:
+        md += [note, ""]
+        blocks.append({"p": note})
+    blocks += _split_figures(split, wide, wins, pairs, units, run.demo)
+    return SplitSection(md, {"title": f"{split} split", "id": f"split-{split}", "blocks": blocks},
+                        headline(split, wide, pairs, short.get(split, split)), list(wide.columns))
+
+
+def association_section(assoc: pd.DataFrame) -> tuple[list[str], dict | None]:
+    """The learned gene associations: the first 15 genes in summary.md, all of them as a table on the page."""
+    if not len(assoc):
+        return [], None
+    title = "Learned gene associations (stage-2 importance, top 5 per gene, mean over the models)"
+    md = [f"## {title}", ""]
+    agg = (assoc.groupby(["source_symbol", "target_symbol"], as_index=False)["weight"].mean()
+           .sort_values(["source_symbol", "weight"], ascending=[True, False]))
+    shown = 0
+    rows = []
+    for src, g in agg.groupby("source_symbol", sort=True):
+        top = list(zip(g["target_symbol"].head(5), g["weight"].head(5)))
+        rows.append([str(src), *(f"{tg} ({w:.3f})" for tg, w in top), *([""] * (5 - len(top)))])
+        if shown < 15:
+            md.append(f"- {src}: " + ", ".join(f"{tg} ({w:.3f})" for tg, w in top))
+            shown += 1
+            if shown >= 15 and agg["source_symbol"].nunique() > shown:
+                md.append(f"- … {agg['source_symbol'].nunique() - shown} more genes in "
+                          f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}")
+    md.append("")
+    return md, {"title": title, "csv": f"{A.EXPLAIN}/{A.ASSOCIATIONS_CSV.filename}",
+                "table": Table(["gene", *(f"associated gene {i}" for i in range(1, 6))], rows, sortable=True)}
+
+
+def deploy_text(run: RunFiles) -> str | None:
+    deploy = run.deploy
+    if not deploy:
+        return None
+    if deploy.get("skipped"):
+        return f"not fitted ({deploy['skipped']})"
+    return (f"{len(deploy['models'])} models refitted on all {deploy.get('samples')} samples "
+            f"({sum(deploy.get('bytes', {}).values()) / 1e6:.0f} MB in {A.DEPLOY}/): "
+            f"`kgexpr predict {run.root} --drugs ID[,ID...] --out predictions.tsv`")
+
+
+def stage_timings(root: Path) -> list[list[str]]:
+    rows = []
     for stage in A.STAGE_ORDER:
         m = _manifest(root, stage)
         if m:
-            secs = m.get("info", {}).get("fit_seconds_this_session", m.get("seconds"))
-            md.append(f"- {stage}: {secs} s")
-            timings.append([stage, str(secs)])
-    md_text = "\n".join(md) + "\n"
-    md_path = A.SUMMARY_MD.write(root, md_text)
+            rows.append([stage, str(m.get("info", {}).get("fit_seconds_this_session", m.get("seconds")))])
+    return rows
 
+
+def write_report(run_root: str | Path) -> tuple[Path, Path]:
+    """summary.md and report.html of a run directory; both state the same numbers from the same cells."""
+    root = Path(run_root)
+    run = RunFiles.read(root)
+    md: list[str] = ["# kgexpr run report", ""]
+    if run.demo:
+        md += [f"> **{DEMO_BANNER}**", ""]
+    facts = data_facts(run)
+    md += ["## Data", *[f"- {f}" for f in facts], ""]
+    units = report_units(run)
+    final = run.metrics[run.metrics["stage"] == "final"]
+    sections = [split_section(run, split, df, units) for split, df in final.groupby("split", sort=False)]
+    all_models: list[str] = []
+    for section in sections:
+        md += section.markdown
+        all_models += [m for m in section.models if m not in all_models]
+    assoc_md, assoc_table = association_section(run.associations)
+    md += assoc_md
+    deployed = deploy_text(run)
+    if deployed:
+        md += ["## Deployable models", "", deployed, ""]
+    timings = stage_timings(root)
+    md += ["## Stage timings", "", *(f"- {stage}: {secs} s" for stage, secs in timings)]
+    md_path = A.SUMMARY_MD.write(root, "\n".join(md) + "\n")
     page = _render_page({
-        "demo": demo, "banner": DEMO_BANNER, "headlines": headlines, "facts": facts, "splits": splits_html,
-        "legend": model_legend(all_models, list(t_info.get("feature_sets", []))),
-        "associations": assoc_table, "deploy": deploy_text,
+        "demo": run.demo, "banner": DEMO_BANNER, "headlines": [s.headline for s in sections if s.headline],
+        "facts": facts, "splits": [s.html for s in sections],
+        "legend": model_legend(all_models, list(run.train_info.get("feature_sets", []))),
+        "associations": assoc_table, "deploy": deployed,
         "timings": Table(["stage", "seconds"], timings) if timings else None,
         "summary_md": A.SUMMARY_MD.filename,
     })
-    html_path = A.REPORT_HTML.write(root, page)
-    return md_path, html_path
+    return md_path, A.REPORT_HTML.write(root, page)

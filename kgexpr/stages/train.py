@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from kgexpr import artifacts as A
 from kgexpr.errors import DamagedFile
@@ -124,14 +127,38 @@ def fit_naive(fp, y_train: np.ndarray, y_test: np.ndarray, tr: np.ndarray, te: n
     return out
 
 
-def run(ctx: StageContext) -> None:
+@dataclass
+class TrainPlan:
+    """What one training run fits: the genes, their targets, the designs, the folds and the learner."""
+
+    target_genes: pd.DataFrame
+    Y: np.ndarray  # samples x genes, the load's (scaled) expression
+    samples: pd.DataFrame
+    designs: dict
+    splits: tuple[str, ...]
+    folds: dict  # split -> [(train rows, test rows)]
+    estimator: object
+    per_model: int
+    comparators: list[str]
+    fingerprints: object  # the baseline's ECFP bits, None when the design has none
+
+    @property
+    def entrez(self) -> np.ndarray:
+        return self.target_genes["entrez_id"].to_numpy()
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.designs)
+
+    @property
+    def n_fits(self) -> int:
+        return sum(len(f) for f in self.folds.values())
+
+
+def plan_training(ctx: StageContext) -> TrainPlan:
     from kgexpr.features.design import BASELINE
-    from kgexpr.learn.checkpoint import NpzBlockStore
-    from kgexpr.learn.engine import StageInputs, fit_two_stages
-    from kgexpr.learn.learners import REFERENCE_MODEL, learner_description
+    from kgexpr.learn.learners import REFERENCE_MODEL
     from kgexpr.learn.naive import MEAN_MODEL, NEAREST_MODEL, fingerprints
-    from kgexpr.learn.parallel import dask_backend
-    from kgexpr.learn.scaling import clip_targets
     from kgexpr.learn.splits import split_folds
 
     s = ctx.settings
@@ -141,23 +168,30 @@ def run(ctx: StageContext) -> None:
     samples, designs = designs_for(ctx, target_genes, controls=s.evaluation.graph_control)
     splits, n_folds = resolved_splits(s, samples)
     folds = {split: split_folds(samples, split, s.evaluation.test_size, s.seed, n_folds) for split in splits}
-    models = list(designs)
-    m = len(target_genes)
-    entrez = target_genes["entrez_id"].to_numpy()
     fp = fingerprints(designs[BASELINE].X.to_numpy(), designs[BASELINE].X.columns)  # None: no ECFP bits
     comparators = [REFERENCE_MODEL, MEAN_MODEL] + ([NEAREST_MODEL] if fp is not None else [])
-    n_fits = sum(len(f) for f in folds.values())
+    return TrainPlan(target_genes, Y, samples, designs, splits, folds, estimator, per_model, comparators, fp)
+
+
+def _announce(s: Settings, plan: TrainPlan) -> None:
+    from kgexpr.learn.learners import REFERENCE_MODEL, learner_description
+
+    lr, ev = s.learner, s.evaluation
+    folds = ", ".join(f"{k}: {len(v)} fold(s)" for k, v in plan.folds.items())
     console.print(
-        f"train: {m} genes x {len(models)} models x {n_fits} fits ({', '.join(f'{k}: {len(v)} fold(s)' for k, v in folds.items())}), "
-        f"two MTRS stages; {s.learner.learner} ({learner_description(s.learner.learner, estimator.get_params(deep=True))}), {per_model} gene(s) "
-        f"per model, {s.learner.n_trees} trees; {len(samples)} samples; training targets clipped at "
-        f"{s.learner.target_clip:g} robust sd per fold" + ("" if s.learner.target_clip else " (off)")
+        f"train: {len(plan.entrez)} genes x {len(plan.models)} models x {plan.n_fits} fits ({folds}), two MTRS stages; "
+        f"{lr.learner} ({learner_description(lr.learner, plan.estimator.get_params(deep=True))}), {plan.per_model} "
+        f"gene(s) per model, {lr.n_trees} trees; {len(plan.samples)} samples; training targets clipped at "
+        f"{lr.target_clip:g} robust sd per fold" + ("" if lr.target_clip else " (off)")
         + f"; and the reference forest ({REFERENCE_MODEL}) on the baseline design"
-        + ("; NEGATIVE CONTROL: graph features permuted across drugs" if s.evaluation.permute_features else "")
+        + ("; NEGATIVE CONTROL: graph features permuted across drugs" if ev.permute_features else "")
         + ("; each graph model also on permuted graph features (its control)"
-           if s.evaluation.graph_control and not s.evaluation.permute_features else "")
+           if ev.graph_control and not ev.permute_features else "")
     )
-    partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
+
+
+def _resumable(partial: Path) -> None:
+    """Keep the finished parts of an interrupted run that still read; say how many."""
     for f in sorted(partial.glob("*.npz")):  # a finished fold counts as done by its file: it must still read
         try:
             A.TrainResult.load(f)
@@ -167,74 +201,107 @@ def run(ctx: StageContext) -> None:
     kept = len(list(partial.glob("*.npz"))) + len(list((partial / "blocks").glob("*.npz")))
     if kept:
         console.print(f"train: resuming an interrupted run ({kept} finished parts kept in {partial})")
+
+
+def _fit_comparators(s: Settings, plan: TrainPlan, y_fit: dict, partial: Path, advance) -> None:
+    """The reference forest and the naive models, per fold (seconds each)."""
+    from kgexpr.features.design import BASELINE
+    from kgexpr.learn.learners import REFERENCE_MODEL
+
+    X_base = as_inputs(plan.designs[BASELINE])[0]
+    m = len(plan.entrez)
+    for split, split_fold_list in plan.folds.items():
+        for k, (tr, te) in enumerate(split_fold_list):
+            done = A.train_fold_result(split, REFERENCE_MODEL, k)
+            if not done.exists(partial):
+                fit_reference(X_base, y_fit[split, k], plan.Y[te], tr, te, s.seed, s.backend.n_jobs, plan.entrez).save(
+                    done.path(partial))
+            for name, result in fit_naive(plan.fingerprints, y_fit[split, k], plan.Y[te], tr, te, plan.entrez).items():
+                result.save(A.train_fold_result(split, name, k).path(partial))
+            advance(m)
+
+
+def _fit_models(s: Settings, plan: TrainPlan, y_fit: dict, partial: Path, advance) -> None:
+    """Every (split, fold, model) fit not finished yet, in pools as large as the memory budget allows."""
+    from kgexpr.learn.checkpoint import NpzBlockStore
+    from kgexpr.learn.engine import StageInputs, fit_two_stages
+
+    m = len(plan.entrez)
+    todo = []
+    for split, split_fold_list in plan.folds.items():
+        for k in range(len(split_fold_list)):
+            for name in plan.models:
+                if A.train_fold_result(split, name, k).exists(partial):
+                    advance(2 * m)
+                else:
+                    todo.append((split, k, name))
+    # as many (split, fold, model) fits in one pool as the memory budget allows: fewer rounds that wait
+    # for their slowest fit, and two cores busy until the end
+    tag = {item: f"{item[0]}__{item[2]}__fold{item[1]:02d}" for item in todo}  # a fit's block-store prefix
+    # a fit holds its design (float32), its targets and, until saved, both stages' held-out and test predictions
+    # and stage-2 importances (float64): about 5 x samples x genes x 8 bytes beside the design
+    per_fit = 5 * len(plan.samples) * m * 8
+    for group in _rounds(todo, lambda item: plan.designs[item[2]].X.size * 4 + per_fit):
+        problems, stores, arrays = {}, {}, {}
+        for split, k, name in group:
+            tr, te = plan.folds[split][k]
+            if name not in arrays:  # one conversion per model, shared by its splits and folds
+                arrays[name] = as_inputs(plan.designs[name])
+            X, Xt = arrays[name]
+            store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
+            problems[tag[split, k, name]] = StageInputs(X[tr], y_fit[split, k], X[te], None if Xt is None else Xt[tr],
+                                                        None if Xt is None else Xt[te], store=store,
+                                                        n_conditions=plan.designs[name].n_conditions)
+        del arrays
+        fitted = fit_two_stages(plan.estimator, problems, random_state=s.seed, n_jobs=s.backend.n_jobs,
+                                targets_per_model=plan.per_model, stage2_importances="extra",
+                                on_block_done=lambda name, genes, r: advance(len(genes)))
+        for split, k, name in group:
+            tr, te = plan.folds[split][k]
+            key = tag[split, k, name]
+            s1, s2 = fitted[key].stage1, fitted[key].stage2
+            importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
+            A.TrainResult(
+                genes=plan.entrez, train_index=tr, test_index=te,
+                y_train=problems[key].Y, y_test=plan.Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
+                stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
+                n_features=np.array([plan.designs[name].X.shape[1]]),
+            ).save(A.train_fold_result(split, name, k).path(partial))
+            stores[key].clear()
+            del fitted[key], problems[key]  # free each fit's arrays as soon as it is saved
+
+
+def run(ctx: StageContext) -> None:
+    from kgexpr.learn.learners import REFERENCE_MODEL
+    from kgexpr.learn.parallel import dask_backend
+    from kgexpr.learn.scaling import clip_targets
+
+    s = ctx.settings
+    plan = plan_training(ctx)
+    _announce(s, plan)
+    partial = ctx.run.partial(A.TRAIN, ctx.key)  # survives interrupts: finished gene blocks are not redone
+    _resumable(partial)
+    m = len(plan.entrez)
     t_fit = time.time()
-    with dask_backend(s.backend.dask), bar("train (gene fits)", n_fits * (len(models) * 2 + 1) * m) as advance:
+    with dask_backend(s.backend.dask), bar("train (gene fits)", plan.n_fits * (len(plan.models) * 2 + 1) * m) as advance:
         # each fold's training targets, clipped once on its own rows, for every model of the fold
-        y_fit = {(split, k): clip_targets(Y[tr], s.learner.target_clip)
-                 for split, split_fold_list in folds.items() for k, (tr, _) in enumerate(split_fold_list)}
-        X_base = as_inputs(designs[BASELINE])[0]
-        for split, split_fold_list in folds.items():  # the comparators first: seconds per fold
-            for k, (tr, te) in enumerate(split_fold_list):
-                done = A.train_fold_result(split, REFERENCE_MODEL, k)
-                if not done.exists(partial):
-                    fit_reference(X_base, y_fit[split, k], Y[te], tr, te, s.seed, s.backend.n_jobs, entrez).save(
-                        done.path(partial))
-                for name, result in fit_naive(fp, y_fit[split, k], Y[te], tr, te, entrez).items():
-                    result.save(A.train_fold_result(split, name, k).path(partial))
-                advance(m)
-        del X_base
-        todo = []
-        for split, split_fold_list in folds.items():
-            for k in range(len(split_fold_list)):
-                for name in models:
-                    if A.train_fold_result(split, name, k).exists(partial):
-                        advance(2 * m)
-                    else:
-                        todo.append((split, k, name))
-        # as many (split, fold, model) fits in one pool as the memory budget allows: fewer rounds that wait
-        # for their slowest fit, and two cores busy until the end
-        tag = {item: f"{item[0]}__{item[2]}__fold{item[1]:02d}" for item in todo}  # a fit's block-store prefix
-        # a fit holds its design (float32), its targets and, until saved, both stages' held-out and test predictions
-        # and stage-2 importances (float64): about 5 x samples x genes x 8 bytes beside the design
-        per_fit = 5 * len(samples) * m * 8
-        for group in _rounds(todo, lambda item: designs[item[2]].X.size * 4 + per_fit):
-            problems, stores, arrays = {}, {}, {}
-            for split, k, name in group:
-                tr, te = folds[split][k]
-                if name not in arrays:  # one conversion per model, shared by its splits and folds
-                    arrays[name] = as_inputs(designs[name])
-                X, Xt = arrays[name]
-                store = stores[tag[split, k, name]] = NpzBlockStore(partial / "blocks", tag[split, k, name])
-                problems[tag[split, k, name]] = StageInputs(X[tr], y_fit[split, k], X[te], None if Xt is None else Xt[tr],
-                                                            None if Xt is None else Xt[te], store=store,
-                                                            n_conditions=designs[name].n_conditions)
-            del arrays
-            fitted = fit_two_stages(estimator, problems, random_state=s.seed, n_jobs=s.backend.n_jobs,
-                                    targets_per_model=per_model, stage2_importances="extra",
-                                    on_block_done=lambda name, genes, r: advance(len(genes)))
-            for split, k, name in group:
-                tr, te = folds[split][k]
-                key = tag[split, k, name]
-                s1, s2 = fitted[key].stage1, fitted[key].stage2
-                importances = np.vstack([i if i is not None else np.full(m, np.nan) for i in s2.importances])
-                A.TrainResult(
-                    genes=entrez, train_index=tr, test_index=te,
-                    y_train=problems[key].Y, y_test=Y[te], stage1_test=s1.predictions, stage2_test=s2.predictions,
-                    stage1_oob=s1.held_out, stage2_oob=s2.held_out, importances=importances,
-                    n_features=np.array([designs[name].X.shape[1]]),
-                ).save(A.train_fold_result(split, name, k).path(partial))
-                stores[key].clear()
-                del fitted[key], problems[key]  # free each fit's arrays as soon as it is saved
-    for split, split_fold_list in folds.items():
-        for name in [*models, *comparators]:
+        y_fit = {(split, k): clip_targets(plan.Y[tr], s.learner.target_clip)
+                 for split, split_fold_list in plan.folds.items() for k, (tr, _) in enumerate(split_fold_list)}
+        _fit_comparators(s, plan, y_fit, partial, advance)  # the comparators first: seconds per fold
+        _fit_models(s, plan, y_fit, partial, advance)
+    for split, split_fold_list in plan.folds.items():
+        for name in [*plan.models, *plan.comparators]:
             parts = [A.TrainResult.load(A.train_fold_result(split, name, k).path(partial))
                      for k in range(len(split_fold_list))]
             _merge_folds(parts).save(A.train_result(split, name).path(ctx.out))
-    ctx.write(A.TARGET_GENES, target_genes)
-    ctx.info.update({"genes": m, "models": models, "reference": REFERENCE_MODEL, "comparators": comparators, "target_clip": s.learner.target_clip, "splits": list(splits), "folds": {k: len(v) for k, v in folds.items()},
-                     "samples": int(len(samples)), "learner": s.learner.learner, "n_trees": s.learner.n_trees,
-                     "targets_per_model": per_model, "seed": s.seed, "n_genes_asked": s.learner.n_genes,
-                     "permute_features": s.evaluation.permute_features, "design_columns": {n: int(d.X.shape[1]) for n, d in designs.items()},
+    ctx.write(A.TARGET_GENES, plan.target_genes)
+    ctx.info.update({"genes": m, "models": plan.models, "reference": REFERENCE_MODEL, "comparators": plan.comparators,
+                     "target_clip": s.learner.target_clip, "splits": list(plan.splits),
+                     "folds": {k: len(v) for k, v in plan.folds.items()}, "samples": int(len(plan.samples)),
+                     "learner": s.learner.learner, "n_trees": s.learner.n_trees, "targets_per_model": plan.per_model,
+                     "seed": s.seed, "n_genes_asked": s.learner.n_genes,
+                     "permute_features": s.evaluation.permute_features,
+                     "design_columns": {n: int(d.X.shape[1]) for n, d in plan.designs.items()},
                      "fit_seconds_this_session": round(time.time() - t_fit, 1)})
 
 
