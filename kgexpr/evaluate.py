@@ -195,87 +195,122 @@ def evaluate(results: dict, genes: pd.DataFrame, models: list[str], split_order=
     in the input's units, the scaling undone (``r2_original``): the same R² for min-max, not
     for the robust transform, whose R² weighs the heavy tails less.
     """
-    from kgexpr.learn.scaling import inverse
     symbol = dict(zip(genes["entrez_id"], genes["symbol"]))
-    rows, pair_frames, win_frames, weight_frames, signature_frames = [], [], [], [], []
+    rows, signature_frames, weight_frames = [], [], []
     ordered = [x for x in split_order if x in results] + [x for x in results if x not in split_order]
     for split in ordered:
-        per_model = results[split]
-        first = next(iter(per_model.values()))
-        y_test, gene_ids = first.y_test, first.genes
-        params = scale.reindex(gene_ids) if scale is not None else None
-        y_test_orig = inverse(y_test, params) if params is not None else None
-        graph_models = [m for m in per_model if m != BASELINE and m not in COMPARATORS and not is_control(m)]
-        controls = [control_of(m) for m in graph_models if control_of(m) in per_model]
-        nearest = per_model.get(NEAREST_MODEL)
-        similarity = (nearest.test_similarity if nearest is not None and nearest.test_similarity is not None
-                      else np.full(len(first.test_index), np.nan))
-        k = signature_k(len(gene_ids))
-        y_sig = y_test_orig if y_test_orig is not None else y_test
-        final = {m: r.stage2_test for m, r in per_model.items()}
-        for members, suffix in ((graph_models, ""), (controls, control_of(""))):
-            if not members or (suffix and len(members) != len(graph_models)):
-                continue  # a stacking control only over the same models' controls
-            final[STACKING + suffix] = stack_mean([per_model[m].stage2_test for m in members])
-            final[STACKING_WEIGHTED + suffix], W = stack_weighted_by_fold([per_model[m] for m in members])
-            if not suffix:
-                wf = pd.DataFrame(W.T, columns=graph_models)
-                wf.insert(0, "entrez_id", gene_ids)
-                wf.insert(0, "split", split)
-                weight_frames.append(wf)
-        for m, pred in final.items():
-            p_sig = inverse(pred, params) if params is not None else pred
-            up, down = precision_at_k(y_sig, p_sig, k)
-            signature_frames.append(pd.DataFrame({
-                "split": split, "model": m, "sample": first.test_index, "fold": first.test_fold,
-                "pearson": pearson_per_signature(y_sig, p_sig), "precision_up": up, "precision_down": down,
-                "k": k, "max_similarity": similarity, "similarity_bin": similarity_bin(similarity)}))
-            scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)]
-                                          if m in per_model and m not in COMPARATORS else [])
-            for stage_name, p in scored:
-                row = pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
-                                    "symbol": [symbol.get(g, "") for g in gene_ids],
-                                    "r2": r2_per_gene(y_test, p), "pearson": pearson_per_gene(y_test, p)})
-                if y_test_orig is not None:
-                    p_orig = inverse(p, params)
-                    row["r2_original"] = r2_per_gene(y_test_orig, p_orig)
-                    row["pearson_original"] = pearson_per_gene(y_test_orig, p_orig)
-                rows.append(row)
+        scored = _score_split(split, results[split], symbol, scale)
+        rows += scored.rows
+        signature_frames += scored.signatures
+        if scored.weights is not None:
+            weight_frames.append(scored.weights)
     metrics = pd.concat(rows, ignore_index=True)
     signatures = pd.concat(signature_frames, ignore_index=True)
     headline = headline_column(metrics)
-    summary = {}
+    summary, win_frames, pair_frames = {}, [], []
     for split, df in metrics[metrics["stage"] == "final"].groupby("split", sort=False):
-        wide = df.pivot(index="entrez_id", columns="model", values=headline)
-        stackings = [STACKING, STACKING_WEIGHTED, control_of(STACKING), control_of(STACKING_WEIGHTED)]
-        order = [m for m in [*(m for m in models if not is_control(m)), *stackings[:2], *COMPARATORS,
-                             *(m for m in models if is_control(m)), *stackings[2:]] if m in wide.columns]
-        wide = wide[order]
-        wins = win_counts(wide[[m for m in order if not is_control(m)]]).rename("wins").rename_axis("model")
-        wins = wins.reset_index().assign(split=split)
+        wins, pairs, summary[split] = _summarise_split(split, df, results[split], models, headline, signatures)
         win_frames.append(wins)
-        pairs = pairwise_vs(wide).assign(split=split)
-        against_reference = (pairwise_vs(wide, REFERENCE_MODEL).assign(split=split)
-                             if REFERENCE_MODEL in wide.columns else pd.DataFrame())
-        against_control = pd.concat([pairwise_vs(wide[[m, control_of(m)]], control_of(m)).assign(split=split)
-                                     for m in wide.columns if control_of(m) in wide.columns] or [pd.DataFrame()])
-        pair_frames += [pairs, against_reference, against_control]
-        first = next(iter(results[split].values()))
-        summary[split] = {
-            "folds": first.n_folds, "test_samples": int(len(first.test_index)), "units": "input",
-            "median_r2": wide.median().round(4).to_dict(),
-            **({"median_r2_scaled": df.pivot(index="entrez_id", columns="model", values="r2")[order]
-                .median().round(4).to_dict()} if headline != "r2" else {}),
-            "wins": dict(zip(wins["model"], wins["wins"].astype(int))),
-            "vs_baseline": pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index"),
-            **({"vs_reference": against_reference.set_index("model")[["wins", "losses", "wilcoxon_p"]]
-                .to_dict(orient="index")} if len(against_reference) else {}),
-            **({"vs_control": against_control.set_index("model")[["wins", "losses", "wilcoxon_p"]]
-                .to_dict(orient="index")} if len(against_control) else {}),
-            **signature_summary(signatures[signatures["split"] == split], order),
-        }
+        pair_frames += pairs
     return Evaluation(metrics, pd.concat(win_frames), pd.concat(pair_frames),
                       pd.concat(weight_frames) if weight_frames else None, summary, signatures)
+
+
+@dataclass
+class _SplitScores:
+    rows: list  # per-gene metric frames, one per model and stage
+    signatures: list  # per-signature metric frames, one per model
+    weights: pd.DataFrame | None  # the weighted stacking's weights per gene
+
+
+def _stacked(per_model: dict, split: str, gene_ids) -> tuple[dict, pd.DataFrame | None]:
+    """Every model's final test predictions, plus both stackings of the graph models (and of their controls,
+    when every graph model has one), and the weighted stacking's weights."""
+    graph_models = [m for m in per_model if m != BASELINE and m not in COMPARATORS and not is_control(m)]
+    controls = [control_of(m) for m in graph_models if control_of(m) in per_model]
+    final = {m: r.stage2_test for m, r in per_model.items()}
+    weights = None
+    for members, suffix in ((graph_models, ""), (controls, control_of(""))):
+        if not members or (suffix and len(members) != len(graph_models)):
+            continue  # a stacking control only over the same models' controls
+        final[STACKING + suffix] = stack_mean([per_model[m].stage2_test for m in members])
+        final[STACKING_WEIGHTED + suffix], W = stack_weighted_by_fold([per_model[m] for m in members])
+        if not suffix:
+            weights = pd.DataFrame(W.T, columns=graph_models)
+            weights.insert(0, "entrez_id", gene_ids)
+            weights.insert(0, "split", split)
+    return final, weights
+
+
+def _score_split(split: str, per_model: dict, symbol: dict, scale: pd.DataFrame | None) -> _SplitScores:
+    """Per-gene R² and Pearson (both stages; also in the input's units) and per-signature metrics of one split."""
+    from kgexpr.learn.scaling import inverse
+
+    first = next(iter(per_model.values()))
+    y_test, gene_ids = first.y_test, first.genes
+    params = scale.reindex(gene_ids) if scale is not None else None
+    y_test_orig = inverse(y_test, params) if params is not None else None
+    nearest = per_model.get(NEAREST_MODEL)
+    similarity = (nearest.test_similarity if nearest is not None and nearest.test_similarity is not None
+                  else np.full(len(first.test_index), np.nan))
+    k = signature_k(len(gene_ids))
+    y_sig = y_test_orig if y_test_orig is not None else y_test
+    final, weights = _stacked(per_model, split, gene_ids)
+    rows, signatures = [], []
+    for m, pred in final.items():
+        p_sig = inverse(pred, params) if params is not None else pred
+        up, down = precision_at_k(y_sig, p_sig, k)
+        signatures.append(pd.DataFrame({
+            "split": split, "model": m, "sample": first.test_index, "fold": first.test_fold,
+            "pearson": pearson_per_signature(y_sig, p_sig), "precision_up": up, "precision_down": down,
+            "k": k, "max_similarity": similarity, "similarity_bin": similarity_bin(similarity)}))
+        scored = [("final", pred)] + ([("stage1", per_model[m].stage1_test)]
+                                      if m in per_model and m not in COMPARATORS else [])
+        for stage_name, p in scored:
+            row = pd.DataFrame({"split": split, "model": m, "stage": stage_name, "entrez_id": gene_ids,
+                                "symbol": [symbol.get(g, "") for g in gene_ids],
+                                "r2": r2_per_gene(y_test, p), "pearson": pearson_per_gene(y_test, p)})
+            if y_test_orig is not None:
+                p_orig = inverse(p, params)
+                row["r2_original"] = r2_per_gene(y_test_orig, p_orig)
+                row["pearson_original"] = pearson_per_gene(y_test_orig, p_orig)
+            rows.append(row)
+    return _SplitScores(rows, signatures, weights)
+
+
+def _against(pairs: pd.DataFrame) -> dict:
+    return pairs.set_index("model")[["wins", "losses", "wilcoxon_p"]].to_dict(orient="index")
+
+
+def _summarise_split(split: str, df: pd.DataFrame, per_model: dict, models: list[str], headline: str,
+                     signatures: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
+    """One split's win counts, tests (against the baseline, the reference forest and each model's control) and
+    summary, in the report's order: the models, the stackings, the comparators, then the controls."""
+    wide = df.pivot(index="entrez_id", columns="model", values=headline)
+    stackings = [STACKING, STACKING_WEIGHTED, control_of(STACKING), control_of(STACKING_WEIGHTED)]
+    order = [m for m in [*(m for m in models if not is_control(m)), *stackings[:2], *COMPARATORS,
+                         *(m for m in models if is_control(m)), *stackings[2:]] if m in wide.columns]
+    wide = wide[order]
+    wins = win_counts(wide[[m for m in order if not is_control(m)]]).rename("wins").rename_axis("model")
+    wins = wins.reset_index().assign(split=split)
+    pairs = pairwise_vs(wide).assign(split=split)
+    against_reference = (pairwise_vs(wide, REFERENCE_MODEL).assign(split=split)
+                         if REFERENCE_MODEL in wide.columns else pd.DataFrame())
+    against_control = pd.concat([pairwise_vs(wide[[m, control_of(m)]], control_of(m)).assign(split=split)
+                                 for m in wide.columns if control_of(m) in wide.columns] or [pd.DataFrame()])
+    first = next(iter(per_model.values()))
+    summary = {
+        "folds": first.n_folds, "test_samples": int(len(first.test_index)), "units": "input",
+        "median_r2": wide.median().round(4).to_dict(),
+        **({"median_r2_scaled": df.pivot(index="entrez_id", columns="model", values="r2")[order]
+            .median().round(4).to_dict()} if headline != "r2" else {}),
+        "wins": dict(zip(wins["model"], wins["wins"].astype(int))),
+        "vs_baseline": _against(pairs),
+        **({"vs_reference": _against(against_reference)} if len(against_reference) else {}),
+        **({"vs_control": _against(against_control)} if len(against_control) else {}),
+        **signature_summary(signatures[signatures["split"] == split], order),
+    }
+    return wins, [pairs, against_reference, against_control], summary
 
 
 def signature_summary(sig: pd.DataFrame, order: list[str]) -> dict:

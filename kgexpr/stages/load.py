@@ -130,14 +130,74 @@ def selection_of(s: Settings):
                      max_signatures=s.data.max_signatures, seed=s.seed)
 
 
-def run(ctx: StageContext) -> None:
-    from kgexpr.features.chemistry import compute_descriptors, describe
-    from kgexpr.graph.build import assemble, load_gene_ids, load_into
+def _perturbagens(catalog, es, sel, prog):
+    """The profiled perturbagens with their InChIKeys and names where a structure source has them, and the
+    structures found."""
+    from kgexpr.sources.structures import gather_structures
+
+    perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
+    structures = gather_structures(catalog, es, set(perts["pert_id"]))
+    if len(structures):
+        prog.step("perturbagen structures", f"{len(structures)} of {len(perts)} perturbagens described")
+        perts = perts.merge(structures[["pert_id", "inchi_key"]], on="pert_id", how="left")
+        # consensus rows carry only an id: name them as their source does
+        names = structures.set_index("pert_id")["pert_iname"].replace("", pd.NA)
+        unnamed = perts["pert_iname"] == perts["pert_id"]
+        perts.loc[unnamed, "pert_iname"] = perts.loc[unnamed, "pert_id"].map(names).fillna(perts["pert_id"])
+    return perts, structures
+
+
+def _into_store(ctx: StageContext, kg, prog) -> tuple[dict, str]:
+    """The knowledge graph written into the run's store, recorded there with its hash; (counts, graph hash)."""
+    from kgexpr.graph.build import load_into
     from kgexpr.graph.view import graph_hash
+
+    s = ctx.settings
+    prog.step("writing graph", s.backend.kind)
+    store = ctx.store(embedded_path=A.GRAPH.path(ctx.out))
+    if s.backend.clear:
+        prog.step("emptying the graph store first (--neo4j-clear)")
+        store.clear()
+    counts = load_into(store, kg)
+    store.flush()
+    prog.step("recording the load", "graph hash and counts, in the store")
+    ghash = graph_hash(store.graph_view())
+    store.record_load(ctx.key, ghash, counts)
+    if counts.get("Gene", 0) > len(kg.genes):
+        console.print(
+            f"[yellow]load: the {s.backend.kind} store holds {counts['Gene']} genes, more than the "
+            f"{len(kg.genes)} just loaded: features will see those too (use --neo4j-clear).[/]"
+        )
+    return counts, ghash
+
+
+def _say_loaded(es, loaded, summary: dict, kg, chem: dict) -> None:
+    from kgexpr.features.chemistry import describe
+
+    cell, counts = summary["cell_line"], summary["counts"]
+    where = f"{cell}" if cell else "pooled over cell lines"
+    what = "structures" if chem["kind"] == "structure" else "formulas"
+    console.print(f"load: {what} for {chem['parsed']} of {chem['compounds']} compounds ({describe(chem)}); "
+                  f"{chem['missing']} without one get zeros and structure_missing=1")
+    rec, grec = kg.report["drug_reconciliation"], kg.report["gene_reconciliation"]
+    console.print(f"load: {rec['rows']} source drug rows -> {rec['drugs']} drugs ({rec['merged_drugs']} merged: "
+                  f"{rec['joined_by_inchikey']} by InChIKey, {rec['joined_by_name']} by name; {rec['ambiguous_names']} "
+                  f"names left ambiguous; see {A.DRUG_MERGES.filename}); {grec['symbols_from_ncbi']} gene symbols from "
+                  f"NCBI, {len(grec['shared_symbols_settled'])} shared symbols settled, {grec['named_loc']} genes named LOC<id>")
+    cov = kg.report.get("expression_coverage")
+    if cov:
+        console.print(f"load: coverage of the {cov['compounds']} compounds: {cov['matched_to_a_source_drug']} matched to "
+                      f"a source drug, {cov['with_targets']} with targets in the graph, {chem['parsed']} with a structure")
+    console.print(f"load: {es.name}: {summary['samples']} of {loaded.file_signatures} signatures x "
+                  f"{summary['genes']} genes ({where}; scaling {summary['scaling']}); graph {counts}")
+
+
+def run(ctx: StageContext) -> None:
+    from kgexpr.features.chemistry import compute_descriptors
+    from kgexpr.graph.build import assemble, load_gene_ids
     from kgexpr.learn.scaling import fit_transform, resolve_scaling
     from kgexpr.sources import lincs
     from kgexpr.sources.expression_sets import load_expression
-    from kgexpr.sources.structures import gather_structures
 
     s = ctx.settings
     data, es = ctx.state["data"], ctx.state["expression"]
@@ -150,15 +210,7 @@ def run(ctx: StageContext) -> None:
         sel, cell = loaded.profiles, loaded.cell_line
         scaling = resolve_scaling(s.data.scaling, es.kind)
         scaled, scale = fit_transform(sel.values, scaling)
-        perts = sel.samples[["pert_id", "pert_iname"]].drop_duplicates("pert_id")
-        structures = gather_structures(catalog, es, set(perts["pert_id"]))
-        if len(structures):
-            prog.step("perturbagen structures", f"{len(structures)} of {len(perts)} perturbagens described")
-            perts = perts.merge(structures[["pert_id", "inchi_key"]], on="pert_id", how="left")
-            # consensus rows carry only an id: name them as their source does
-            names = structures.set_index("pert_id")["pert_iname"].replace("", pd.NA)
-            unnamed = perts["pert_iname"] == perts["pert_id"]
-            perts.loc[unnamed, "pert_iname"] = perts.loc[unnamed, "pert_id"].map(names).fillna(perts["pert_id"])
+        perts, structures = _perturbagens(catalog, es, sel, prog)
         prog.step("drug descriptors", s.data.descriptors)
         descriptors, chem = compute_descriptors(structures, s.data.descriptors, radius=s.data.fingerprint_radius,
                                                 n_bits=s.data.fingerprint_bits, pert_ids=sel.samples["pert_id"].unique())
@@ -167,21 +219,7 @@ def run(ctx: StageContext) -> None:
         prog.step("knowledge graph", str(catalog.kgml_dir))
         kg = assemble(catalog, gene_ids, perts, sel.genes[["entrez_id", "symbol"]], s.graph.mutation_cell_lines,
                       lincs_cell_ids=lincs.mutation_cell_lines(loaded.cell_lines), target_categories=s.graph.target_categories)
-        prog.step("writing graph", s.backend.kind)
-        store = ctx.store(embedded_path=A.GRAPH.path(ctx.out))
-        if s.backend.clear:
-            prog.step("emptying the graph store first (--neo4j-clear)")
-            store.clear()
-        counts = load_into(store, kg)
-        store.flush()
-        prog.step("recording the load", "graph hash and counts, in the store")
-        ghash = graph_hash(store.graph_view())
-        store.record_load(ctx.key, ghash, counts)
-        if counts.get("Gene", 0) > len(kg.genes):
-            console.print(
-                f"[yellow]load: the {s.backend.kind} store holds {counts['Gene']} genes, more than the "
-                f"{len(kg.genes)} just loaded: features will see those too (use --neo4j-clear).[/]"
-            )
+        counts, ghash = _into_store(ctx, kg, prog)
     ctx.write(A.EXPRESSION_RAW, sel.values)
     ctx.write(A.EXPRESSION_SCALED, scaled)
     ctx.write(A.EXPRESSION_SCALE, scale)
@@ -200,21 +238,7 @@ def run(ctx: StageContext) -> None:
     ctx.write(A.LOAD_SUMMARY, summary)
     ctx.info.update(summary)
     ctx.info["batch_size"] = s.backend.batch_size  # predict opens the store as the load did
-    where = f"{cell}" if cell else "pooled over cell lines"
-    what = "structures" if chem["kind"] == "structure" else "formulas"
-    console.print(f"load: {what} for {chem['parsed']} of {chem['compounds']} compounds ({describe(chem)}); "
-                  f"{chem['missing']} without one get zeros and structure_missing=1")
-    rec, grec = kg.report["drug_reconciliation"], kg.report["gene_reconciliation"]
-    console.print(f"load: {rec['rows']} source drug rows -> {rec['drugs']} drugs ({rec['merged_drugs']} merged: "
-                  f"{rec['joined_by_inchikey']} by InChIKey, {rec['joined_by_name']} by name; {rec['ambiguous_names']} "
-                  f"names left ambiguous; see {A.DRUG_MERGES.filename}); {grec['symbols_from_ncbi']} gene symbols from "
-                  f"NCBI, {len(grec['shared_symbols_settled'])} shared symbols settled, {grec['named_loc']} genes named LOC<id>")
-    cov = kg.report.get("expression_coverage")
-    if cov:
-        console.print(f"load: coverage of the {cov['compounds']} compounds: {cov['matched_to_a_source_drug']} matched to "
-                      f"a source drug, {cov['with_targets']} with targets in the graph, {chem['parsed']} with a structure")
-    console.print(f"load: {es.name}: {summary['samples']} of {loaded.file_signatures} signatures x "
-                  f"{summary['genes']} genes ({where}; scaling {scaling}); graph {counts}")
+    _say_loaded(es, loaded, summary, kg, chem)
 
 
 def still_valid(ctx: StageContext, done) -> str | None:
