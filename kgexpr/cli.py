@@ -19,7 +19,7 @@ import click
 from kgexpr import artifacts as A
 from kgexpr.errors import KgexprError
 from kgexpr.rundir import RunDir
-from kgexpr.settings import ASSIGN, CSV, DEMO_TREES, NESTED, Settings
+from kgexpr.settings import ASSIGN, DEMO_TREES, NESTED, Settings
 
 D = Settings.default
 
@@ -232,9 +232,7 @@ def settings_from(kw: dict) -> Settings:
     options = {}
     for name, value in kw.items():
         parse = Settings.option(name)[1].metadata.get("parse")
-        if parse == CSV:
-            value = _split_names(value)
-        elif parse in (NESTED, ASSIGN):
+        if parse in (NESTED, ASSIGN):  # comma-separated lists are split by Settings itself
             value = _assignments(value, "--" + name.replace("_", "-").replace("params", "param"), nested=parse == NESTED)
         options[name] = value
     return ready(Settings.of(**options))

@@ -387,8 +387,9 @@ class Settings:
         per_section: dict[str, dict[str, Any]] = {}
         for name, value in options.items():
             section, f = self.option(name)
-            if isinstance(value, list) and f.metadata.get("parse") == CSV:
-                value = tuple(value)
+            if f.metadata.get("parse") == CSV:  # a list, or the CLI's comma-separated text
+                parts = value.split(",") if isinstance(value, str) else value
+                value = tuple(str(x).strip() for x in parts if str(x).strip())
             if section is None:
                 top[f.name] = Path(value) if f.name == "out" else value
             else:

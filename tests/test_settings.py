@@ -109,6 +109,12 @@ def test_every_option_has_one_home_and_a_value_to_test():
         assert Settings.of(**{name: value}).get(name) == value != Settings.default(name)
 
 
+def test_list_options_take_a_list_or_comma_separated_text():
+    assert Settings.of(features="cn, lpi").features.methods == ("cn", "lpi") == Settings.of(features=["cn", "lpi"]).get(
+        "features")
+    assert Settings.of(include_genes="").learner.include_genes == ()
+
+
 def test_every_section_is_read_by_its_owner_and_every_option_reaches_a_key_or_says_it_does_not():
     """Keys derive from the sections a stage declares: changing any option that enters keys changes the key
     of exactly the stages that declare its section (and a graph address, those that use the backend)."""
