@@ -30,9 +30,13 @@ class DamagedFile(InputError):
     """A file kgexpr wrote earlier that no longer reads (truncated, overwritten): names it and how to rebuild it."""
 
     def __init__(self, path: str | Path, error: BaseException):
-        first = (str(error).strip().splitlines() or [""])[0][:160]
-        super().__init__(path, f"damaged or incomplete ({type(error).__name__}: {first}); re-run the command "
-                               "that wrote it (kgexpr run with the same --out and options rebuilds it)")
+        super().__init__(path, f"damaged or incomplete ({type(error).__name__}: {first_line(error)}); re-run the "
+                               "command that wrote it (kgexpr run with the same --out and options rebuilds it)")
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to its first line (at most 160 characters), for a one-line error."""
+    return (str(error).strip().splitlines() or [""])[0][:160]
 
 
 #: what reading a truncated or overwritten parquet / npz / joblib / json / text file raises
@@ -58,7 +62,7 @@ def reading_input(path: str | Path):
     except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
         raise
     except DAMAGE as e:
-        first = (str(e).strip().splitlines() or [""])[0][:160]
+        first = first_line(e)
         if type(e).__name__ == "EmptyDataError" or first.startswith("No columns to parse"):
             raise InputError(path, "is empty (no header, no rows)") from e
         raise InputError(path, f"cannot be read ({type(e).__name__}: {first}); is it truncated or damaged?") from e

@@ -126,13 +126,7 @@ class DeployedRun:
     def feature_params(self) -> tuple[dict, int]:
         """(method -> resolved parameters, seed) as the features stage used them."""
         manifest = A.manifest_of(A.FEATURES).read(self.features_dir)
-        return manifest_section(manifest, "features")["methods"], int(manifest["params"]["seed"])
-
-
-def manifest_section(manifest: dict, section: str) -> dict:
-    """One settings section as a stage's manifest keeps it (runs of kgexpr before the sections kept them flat)."""
-    params = manifest["params"]
-    return params.get(section, params)
+        return manifest["params"]["features"]["methods"], int(manifest["params"]["seed"])
 
 
 def read_drugs_file(path: str | Path) -> list[Compound]:
@@ -343,7 +337,7 @@ def descriptors_for(run: DeployedRun, compounds: list[Compound]) -> pd.DataFrame
         return have
     from kgexpr.features.chemistry import compute_descriptors
 
-    params = manifest_section(run.load_manifest, "data")
+    params = run.load_manifest["params"]["data"]
     kind = params.get("descriptors", "structure")
     structures = _structures(run, [c for c in others if not c.smiles])
     given = pd.DataFrame({"pert_id": [c.id for c in others if c.smiles], "smiles": [c.smiles for c in others if c.smiles]})

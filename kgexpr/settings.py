@@ -14,6 +14,7 @@ before any stage runs, so a bad option costs one ``error:`` line, not a load.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
@@ -350,17 +351,7 @@ class Settings:
     @classmethod
     def options(cls) -> dict[str, tuple[str | None, Any]]:
         """Option name -> (section name or None for a top-level field, the dataclass field)."""
-        found: dict[str, tuple[str | None, Any]] = {}
-        for f in fields(cls):
-            if f.name not in cls.SECTIONS:
-                found[f.name] = (None, f)
-        for t in SECTION_TYPES:
-            for f in fields(t):
-                option = f.metadata.get("option") or f.name
-                if option in found:
-                    raise RuntimeError(f"settings option {option!r} is defined twice")  # a programming error
-                found[option] = (t.name, f)
-        return found
+        return _options()
 
     @classmethod
     def option(cls, name: str):
@@ -429,6 +420,22 @@ class Settings:
     def to_dict(self) -> dict:
         """Every option by name (the password is never a setting)."""
         return {name: _jsonable(self.get(name)) for name in self.options()}
+
+
+@functools.cache
+def _options() -> dict[str, tuple[str | None, Any]]:
+    """Settings.options, built once from the dataclasses' fields."""
+    found: dict[str, tuple[str | None, Any]] = {}
+    for f in fields(Settings):
+        if f.name not in Settings.SECTIONS:
+            found[f.name] = (None, f)
+    for t in SECTION_TYPES:
+        for f in fields(t):
+            option = f.metadata.get("option") or f.name
+            if option in found:
+                raise RuntimeError(f"settings option {option!r} is defined twice")  # a programming error
+            found[option] = (t.name, f)
+    return found
 
 
 def neo4j_password(environ: Mapping[str, str] | None = None) -> str | None:

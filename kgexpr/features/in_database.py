@@ -149,23 +149,20 @@ def gds_propagation(store, view, rows: list[str], panel: list[str] | None, param
     probability times the number of seeds, so each row is divided by its seed count; the damping
     factor is ``1 - restart``. The gene graph is simple and undirected, as in Python.
     """
+    from kgexpr.features.mechanism import panel_columns, target_seeds
+    from kgexpr.features.similarity import binary_adjacency
+
     restart = float(params["restart"])
     if not 0.0 < restart < 1.0:  # GDS needs a damping factor in (0, 1]; restart 1 stops at the seeds
         raise ValueError(f"propagation.restart must be in (0, 1) in GDS, got {restart}")
     panel = rows if panel is None else panel
-    genes = np.flatnonzero(view.labels == "Gene")
-    gene_rank = np.full(len(view.nodes), -1)
-    gene_rank[genes] = np.arange(len(genes))
-    cols = gene_rank[view.index_of(panel)]
-    if (cols < 0).any():
-        raise ValueError(f"mechanism features read out at genes only; not genes: {[p for p, c in zip(panel, cols) if c < 0][:5]}")
+    cols = panel_columns(view, panel)
+    genes, S = target_seeds(view, binary_adjacency(view), rows)  # the walks' seeds, as in Python
     gds = store.gds()
     G = gene_projection(store, view)
-    A = view.adjacency
     out = np.zeros((len(rows), len(panel)))
-    for i, node in enumerate(view.index_of(rows)):
-        seeds = [int(node)] if gene_rank[node] >= 0 else [int(j) for j in A.indices[A.indptr[node]:A.indptr[node + 1]]]
-        seeds = sorted(int(gene_rank[j]) for j in seeds if gene_rank[j] >= 0)
+    for i in range(len(rows)):
+        seeds = sorted(int(j) for j in S[i].indices)
         if not seeds:
             continue  # no target gene: no walk, zeros as in Python
         with store.errors("computing propagation with GDS (personalised PageRank)"):

@@ -44,23 +44,28 @@ GENE = "Gene"
 PATHWAY = "Pathway"
 
 
-def _seeds(graph: GraphView, A: sp.csr_matrix, rows: Sequence[str]) -> tuple[np.ndarray, sp.csr_matrix]:
-    """(gene node positions, rows x genes 0/1 seeds): a row's gene neighbours, or the row itself for a gene."""
+def gene_positions(graph: GraphView) -> tuple[np.ndarray, np.ndarray]:
+    """(the Gene nodes' positions in the view, each node's column among the genes or -1)."""
     genes = np.flatnonzero(graph.labels == GENE)
-    idx = graph.index_of(list(rows))
-    S = A[idx][:, genes].tolil()
     col_of = np.full(len(graph.nodes), -1)
     col_of[genes] = np.arange(len(genes))
+    return genes, col_of
+
+
+def target_seeds(graph: GraphView, A: sp.csr_matrix, rows: Sequence[str]) -> tuple[np.ndarray, sp.csr_matrix]:
+    """(gene node positions, rows x genes 0/1 seeds): a row's gene neighbours, or the row itself for a gene."""
+    genes, col_of = gene_positions(graph)
+    idx = graph.index_of(list(rows))
+    S = A[idx][:, genes].tolil()
     for i, node in enumerate(idx):
         if col_of[node] >= 0:  # a gene seeds itself alone
             S.rows[i], S.data[i] = [int(col_of[node])], [1.0]
     return genes, S.tocsr()
 
 
-def _panel_columns(graph: GraphView, genes: np.ndarray, panel: Sequence[str]) -> np.ndarray:
-    col_of = np.full(len(graph.nodes), -1)
-    col_of[genes] = np.arange(len(genes))
-    cols = col_of[graph.index_of(list(panel))]
+def panel_columns(graph: GraphView, panel: Sequence[str]) -> np.ndarray:
+    """The panel genes' columns among the view's genes; a panel node that is not a gene is an error."""
+    cols = gene_positions(graph)[1][graph.index_of(list(panel))]
     if (cols < 0).any():
         bad = [p for p, c in zip(panel, cols) if c < 0][:5]
         raise ValueError(f"mechanism features read out at genes only; not genes: {bad}")
@@ -72,8 +77,8 @@ def direct_targets(graph: GraphView, rows: Sequence[str], panel: Sequence[str] |
     rows = list(rows)
     panel = rows if panel is None else list(panel)
     A = binary_adjacency(graph)
-    genes, S = _seeds(graph, A, rows)
-    cols = _panel_columns(graph, genes, panel)
+    genes, S = target_seeds(graph, A, rows)
+    cols = panel_columns(graph, panel)
     return pd.DataFrame(S[:, cols].toarray(), index=pd.Index(rows), columns=pd.Index(panel))
 
 
@@ -103,8 +108,8 @@ def propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | No
                 restart: float = 0.3, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
     rows, panel = _walk_rows("propagation", restart, rows, panel)
     A = binary_adjacency(graph)
-    genes, S = _seeds(graph, A, rows)
-    cols = _panel_columns(graph, genes, panel)
+    genes, S = target_seeds(graph, A, rows)
+    cols = panel_columns(graph, panel)
     G = A[genes][:, genes].tocsc()
     degree = np.asarray(G.sum(axis=0)).ravel()
     W = G @ sp.diags(np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0))  # column-stochastic
@@ -119,14 +124,12 @@ def propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | No
 def signed_propagation(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | None, *, seed: int = 0,
                        restart: float = 0.3, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
     rows, panel = _walk_rows("signed-propagation", restart, rows, panel)
-    genes = np.flatnonzero(graph.labels == GENE)
-    cols = _panel_columns(graph, genes, panel)
+    genes, col_of = gene_positions(graph)
+    cols = panel_columns(graph, panel)
     n = len(graph.nodes)
     signed = graph.signed if graph.signed is not None else sp.csr_matrix((n, n))
     idx = graph.index_of(rows)
     start = signed.tocsr()[idx][:, genes].toarray()  # the drug's action on each target gene
-    col_of = np.full(n, -1)
-    col_of[genes] = np.arange(len(genes))
     for i, node in enumerate(idx):
         if col_of[node] >= 0:  # a gene seeds itself, raised
             start[i] = 0.0
@@ -146,7 +149,7 @@ def pathway_hits(graph: GraphView, rows: Sequence[str], panel: Sequence[str] | N
                  seed: int = 0) -> pd.DataFrame:
     rows = list(rows)
     A = binary_adjacency(graph)
-    genes, S = _seeds(graph, A, rows)
+    genes, S = target_seeds(graph, A, rows)
     pathways = np.flatnonzero(graph.labels == PATHWAY)
     members = A[genes][:, pathways].tocsc()  # gene x pathway, 0/1
     size = np.asarray(members.sum(axis=0)).ravel()

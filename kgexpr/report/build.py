@@ -340,31 +340,25 @@ def _r2_table(wide: pd.DataFrame, wins: pd.Series, vs_ref: pd.DataFrame, scaled:
                  + (["median R², scaled units"] if scaled is not None else []), rows, sortable=True)
 
 
-def _r2_notes(wide: pd.DataFrame, vs_ref: pd.DataFrame, units: Units) -> list[str]:
-    """What the R² table's reader must know: the reference forest, whether the baseline loses to it, the units."""
+def _r2_notes(wide: pd.DataFrame, vs_ref: pd.DataFrame, units: Units) -> list[tuple[str, bool]]:
+    """What the R² table's reader must know: the reference forest, whether the baseline loses to it, the units.
+    Each note comes with whether summary.md starts a new paragraph for it (the warning follows its note)."""
     from kgexpr.learn.learners import REFERENCE_FOREST, REFERENCE_MODEL
 
-    notes: list[str] = []
+    notes: list[tuple[str, bool]] = []
     if REFERENCE_MODEL in wide.columns:
         forest = ", ".join(f"{k}={v}" for k, v in REFERENCE_FOREST.items())
-        notes.append(f"{REFERENCE_MODEL}: scikit-learn's RandomForestRegressor({forest}), one multi-output forest "
-                     "for all genes on the baseline's inputs (structure only), trained on the same targets: the "
-                     "check a reviewer runs first.")
+        notes.append((f"{REFERENCE_MODEL}: scikit-learn's RandomForestRegressor({forest}), one multi-output forest "
+                      "for all genes on the baseline's inputs (structure only), trained on the same targets: the "
+                      "check a reviewer runs first.", True))
         baseline_vs = vs_ref[vs_ref["model"] == "baseline"]
         if len(baseline_vs) and float(baseline_vs["median_diff"].iloc[0]) < 0:
-            notes.append(f"**kgexpr's baseline is less accurate than the reference forest on this split** "
-                         f"(median R² {wide['baseline'].median():.3f} against {wide[REFERENCE_MODEL].median():.3f}).")
+            notes.append((f"**kgexpr's baseline is less accurate than the reference forest on this split** "
+                          f"(median R² {wide['baseline'].median():.3f} against "
+                          f"{wide[REFERENCE_MODEL].median():.3f}).", False))
     if units.scaled:
-        notes.append(f"The last column is on the {units.scaling}-scaled targets the models learnt from.")
+        notes.append((f"The last column is on the {units.scaling}-scaled targets the models learnt from.", True))
     return notes
-
-
-def _r2_notes_markdown(notes: list[str]) -> list[str]:
-    """The notes as summary.md has always laid them out: a blank line before each, the baseline warning joined."""
-    md: list[str] = []
-    for note in notes:
-        md += [note] if note.startswith("**kgexpr's baseline") else ["", note]
-    return md
 
 
 def _tests_table(pairs: pd.DataFrame, vs_ref: pd.DataFrame, vs_ctrl: pd.DataFrame) -> Table | None:
@@ -428,8 +422,10 @@ def split_section(run: RunFiles, split: str, df: pd.DataFrame, units: Units) -> 
     table = _r2_table(wide, wins, vs_ref, scaled)
     intro = what.get(split, split) + "; R² in the input's units"
     notes = _r2_notes(wide, vs_ref, units)
-    md = [f"## {split} split", "", intro, "", *table.markdown(), *_r2_notes_markdown(notes)]
-    blocks: list[dict] = [{"p": intro}, {"table": table}, *({"p": n} for n in notes)]
+    md = [f"## {split} split", "", intro, "", *table.markdown()]
+    for note, paragraph in notes:
+        md += ["", note] if paragraph else [note]
+    blocks: list[dict] = [{"p": intro}, {"table": table}, *({"p": n} for n, _ in notes)]
     md += signature_lines(summary, list(wide.columns))
     for sig_intro, sig_table in signature_tables(summary, list(wide.columns)):
         blocks += [{"p": sig_intro}, {"table": sig_table}]
