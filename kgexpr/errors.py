@@ -44,28 +44,31 @@ DAMAGE = (ValueError, EOFError, KeyError, IndexError, OSError, zipfile.BadZipFil
 
 
 @contextmanager
-def reading(path: str | Path):
-    """Turn a damaged file's parser error into :class:`DamagedFile`; a missing or unreadable file is the OS's error."""
+def _parse_errors(path: str | Path, to_error):
+    """A parser's error on ``path`` as ``to_error(path, error)``; a missing or unreadable file stays the OS's error."""
     try:
         yield
     except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
         raise
     except DAMAGE as e:
-        raise DamagedFile(path, e) from e
+        raise to_error(path, e) from e
 
 
-@contextmanager
+def reading(path: str | Path):
+    """Turn a damaged file's parser error into :class:`DamagedFile`."""
+    return _parse_errors(path, DamagedFile)
+
+
+def _unreadable_input(path: str | Path, e: BaseException) -> InputError:
+    first = first_line(e)
+    if type(e).__name__ == "EmptyDataError" or first.startswith("No columns to parse"):
+        return InputError(path, "is empty (no header, no rows)")
+    return InputError(path, f"cannot be read ({type(e).__name__}: {first}); is it truncated or damaged?")
+
+
 def reading_input(path: str | Path):
     """Like :func:`reading`, for a data file the user gave (empty, truncated gzip, not a table): one line naming it."""
-    try:
-        yield
-    except (FileNotFoundError, PermissionError, IsADirectoryError, KgexprError):
-        raise
-    except DAMAGE as e:
-        first = first_line(e)
-        if type(e).__name__ == "EmptyDataError" or first.startswith("No columns to parse"):
-            raise InputError(path, "is empty (no header, no rows)") from e
-        raise InputError(path, f"cannot be read ({type(e).__name__}: {first}); is it truncated or damaged?") from e
+    return _parse_errors(path, _unreadable_input)
 
 
 class BackendError(KgexprError):
